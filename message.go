@@ -65,4 +65,5 @@ type Inbound struct {
 	User     string    // the speaker's handle on the platform
 	Text     string    // the command line
 	At       time.Time // when it was received
+	ID       string    // the platform's message id, unique per tenant: replies' idempotency keys derive from it
 }

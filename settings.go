@@ -65,8 +65,14 @@ type Settings struct {
 	Managers map[string]string
 	// SummaryCron is when the daily summary goes out, in cron syntax, in Location.
 	SummaryCron string
+	// NextSummary returns the first summary time after a moment (from SummaryCron);
+	// nil turns the daily summary off.
+	NextSummary func(after time.Time) time.Time
 	Calendar    Calendar
 }
+
+// JobDailySummary is the recurring job that sends the daily summary.
+const JobDailySummary = "daily_summary"
 
 // GradeAtLeast reports whether g ranks at or above min under the policy.
 func (s *Settings) GradeAtLeast(g, min Grade) bool {

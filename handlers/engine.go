@@ -1,0 +1,154 @@
+// Package handlers turns what people say into domain decisions and replies: one
+// file per command, each registering the words it answers to.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"qunsu"
+	"qunsu/render"
+)
+
+// Engine runs commands and timers for every tenant. It holds no state of its own:
+// everything lives in the Store.
+type Engine struct {
+	Store   qunsu.Store
+	Clock   qunsu.Clock
+	Tenants map[string]*qunsu.Settings
+	Log     *slog.Logger
+}
+
+// Request is one command being handled.
+type Request struct {
+	E       *Engine
+	S       *qunsu.Settings
+	In      qunsu.Inbound
+	Lang    qunsu.Lang // the speaker's language, from the command word they used
+	Speaker qunsu.Person
+	Now     time.Time
+	Word    string   // the command word as typed
+	Words   []string // the words after it
+	out     []qunsu.Message
+}
+
+// Handle runs one inbound command and enqueues its replies.
+func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
+	s, ok := e.Tenants[in.Tenant]
+	if !ok {
+		return fmt.Errorf("handle: unknown tenant %q", in.Tenant)
+	}
+	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
+	err := r.run(ctx)
+	if err != nil {
+		if qunsu.ErrorCode(err) == qunsu.EINTERNAL {
+			e.log().Error("command failed", "tenant", in.Tenant, "platform", in.Platform, "text", in.Text, "err", err)
+		}
+		r.reply(render.Error(r.Lang, err))
+	}
+	if len(r.out) == 0 {
+		return nil
+	}
+	if cerr := e.Store.Commit(ctx, qunsu.Change{Tenant: s.Tenant, Messages: r.out}); cerr != nil {
+		return fmt.Errorf("handle: send replies: %w", cerr)
+	}
+	return nil
+}
+
+func (r *Request) run(ctx context.Context) error {
+	text := strings.TrimSpace(r.In.Text)
+	if err := checkLength(text, MaxLineRunes); err != nil {
+		return err
+	}
+	words := splitWords(strings.TrimLeft(text, "/／"))
+	if len(words) == 0 {
+		return qunsu.Errorf(qunsu.EINVALID, "err.empty")
+	}
+	r.Word, r.Words = words[0], words[1:]
+	cmd := lookup(r.Word)
+	if isASCII(r.Word) {
+		r.Lang = qunsu.LangEN
+	}
+	if cmd == nil {
+		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_command", r.Word)
+	}
+	speaker, known := r.S.Directory.PersonByPlatform(r.In.Platform, r.In.User)
+	if !known && !cmd.Open {
+		return qunsu.Errorf(qunsu.EFORBIDDEN, "err.unknown_user", r.In.User)
+	}
+	r.Speaker = speaker
+	return cmd.Run(ctx, r)
+}
+
+// reply queues a message to the chat the command came from.
+func (r *Request) reply(text string) {
+	r.out = append(r.out, qunsu.Message{
+		Tenant: r.S.Tenant, Chat: r.In.Chat, Text: text, At: r.Now,
+		Key: fmt.Sprintf("in:%s#%d", r.In.ID, len(r.out)),
+	})
+}
+
+// T renders a text in the speaker's language.
+func (r *Request) T(key string, args ...any) string { return render.T(r.Lang, key, args...) }
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log == nil {
+		return slog.Default()
+	}
+	return e.Log
+}
+
+// mutate loads a complaint, lets change alter it and add events and messages,
+// then commits all of it with the matching timer changes in one atomic write. It
+// starts over when someone else changed the complaint in the meantime.
+func (e *Engine) mutate(ctx context.Context, s *qunsu.Settings, id string, claimed *qunsu.Timer,
+	change func(c *qunsu.Complaint, ch *qunsu.Change) error) (*qunsu.Complaint, error) {
+	for attempt := 0; attempt < 8; attempt++ {
+		c, err := e.Store.Complaint(ctx, s.Tenant, id)
+		if err != nil {
+			return nil, err
+		}
+		before := c.Timers(s.Reminders)
+		ch := qunsu.Change{Tenant: s.Tenant, Complaint: c, Claimed: claimed}
+		if err := change(c, &ch); err != nil {
+			return nil, err
+		}
+		finish(&ch, before, s, e.Clock.Now())
+		err = e.Store.Commit(ctx, ch)
+		if errors.Is(err, qunsu.ErrConflict) {
+			continue
+		}
+		return c, err
+	}
+	return nil, qunsu.ErrConflict
+}
+
+// finish completes a change: the timer diff, and the idempotency key, tenant and
+// time of each message (unique per complaint version).
+func finish(ch *qunsu.Change, before []qunsu.Scheduled, s *qunsu.Settings, now time.Time) {
+	c := ch.Complaint
+	ch.Schedule, ch.Unschedule = qunsu.DiffTimers(before, c.Timers(s.Reminders))
+	for i := range ch.Messages {
+		m := &ch.Messages[i]
+		m.Tenant = s.Tenant
+		if m.At.IsZero() {
+			m.At = now
+		}
+		if m.Key == "" {
+			m.Key = fmt.Sprintf("%s#v%d.%d", c.ID, c.Version+1, i)
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for _, r := range s {
+		if r > 127 {
+			return false
+		}
+	}
+	return true
+}

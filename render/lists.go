@@ -1,0 +1,128 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"qunsu"
+)
+
+// Timeline renders a complaint's events, oldest first.
+func Timeline(c *qunsu.Complaint, events []qunsu.Event, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", T(lang, "timeline.title", c.ID, c.Project))
+	for _, e := range events {
+		detail := ""
+		if e.Detail != "" {
+			detail = "：" + qunsu.MaskPII(e.Detail)
+			if lang == qunsu.LangEN {
+				detail = ": " + qunsu.MaskPII(e.Detail)
+			}
+		}
+		fmt.Fprintf(&b, "· %s %s %s%s\n", Time(e.At, s.Location, now), Name(e.By, &s.Directory), T(lang, "event."+e.Kind), detail)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// List renders open complaints one line each.
+func List(cs []*qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
+	if len(cs) == 0 {
+		return T(lang, "list.empty")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", T(lang, "list.title", len(cs)))
+	for _, c := range cs {
+		b.WriteString(ListLine(c, s, lang, now) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// ListLine is one complaint in a list: id, project, grade, phase, overdue count,
+// next deadline.
+func ListLine(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
+	overdue, next := 0, (*qunsu.Task)(nil)
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		switch {
+		case !c.Live(t):
+		case t.Due.Before(now):
+			overdue++
+		case next == nil || t.Due.Before(next.Due):
+			next = t
+		}
+	}
+	line := fmt.Sprintf("· %s %s · %s · %s", c.ID, c.Project, s.Policy.GradeName(c.Grade, lang), Phase(c.Phase(now), lang))
+	if overdue > 0 {
+		line += " · " + T(lang, "list.overdue", overdue)
+	}
+	if next != nil {
+		line += " · " + T(lang, "list.next", next.Name.In(lang), Time(next.Due, s.Location, now))
+	}
+	return line
+}
+
+// Summary renders a period's summary (DOMAIN §8).
+func Summary(sum qunsu.Summary, kind string, s *qunsu.Settings, lang qunsu.Lang) string {
+	var b strings.Builder
+	loc, now := s.Location, sum.Now
+	fmt.Fprintf(&b, "%s\n", T(lang, "summary.title."+kind, s.Name, sum.From.In(loc).Format("2006-01-02"), Time(now, loc, now)))
+	fmt.Fprintf(&b, "%s\n", T(lang, "summary.open", sum.Open))
+	for _, l := range s.Policy.Levels {
+		if n := sum.ByGrade[l.Key]; n > 0 {
+			var phases []string
+			for _, p := range []qunsu.Phase{qunsu.PhaseOccurrence, qunsu.PhaseResponse, qunsu.PhaseHandling} {
+				if k := sum.ByGradePhase[l.Key][p]; k > 0 {
+					phases = append(phases, fmt.Sprintf("%s %d", T(lang, "phase.short."+string(p)), k))
+				}
+			}
+			fmt.Fprintf(&b, "  · %s %d（%s）\n", l.Name.In(lang), n, strings.Join(phases, T(lang, "list.sep")))
+		}
+	}
+	section := func(key string, lines []string) {
+		fmt.Fprintf(&b, "%s\n", T(lang, key, len(lines)))
+		for _, l := range lines {
+			b.WriteString("  · " + l + "\n")
+		}
+	}
+	var lines []string
+	for _, c := range sum.New {
+		lines = append(lines, fmt.Sprintf("%s %s · %s", c.ID, c.Project, s.Policy.GradeName(c.Grade, lang)))
+	}
+	section("summary.new", lines)
+	lines = nil
+	for _, c := range sum.Closed {
+		lines = append(lines, fmt.Sprintf("%s %s · %s", c.ID, c.Project, s.Policy.GradeName(c.Grade, lang)))
+	}
+	section("summary.closed", lines)
+	taskLines := func(refs []qunsu.TaskRef) []string {
+		var out []string
+		for _, ref := range refs {
+			out = append(out, fmt.Sprintf("%s %s — %s · %s", ref.Complaint.ID, ref.Task.Name.In(lang),
+				Time(ref.Task.Due, loc, now), ref.Task.Role.Name(lang)))
+		}
+		return out
+	}
+	section("summary.overdue", taskLines(sum.Overdue))
+	section("summary.upcoming", taskLines(sum.Upcoming))
+	lines = nil
+	for _, u := range sum.Upgrades {
+		lines = append(lines, fmt.Sprintf("%s %s → %s（%s）", u.Complaint.ID, s.Policy.GradeName(u.Change.From, lang),
+			s.Policy.GradeName(u.Change.To, lang), Time(u.Change.At, loc, now)))
+	}
+	section("summary.changes", lines)
+	lines = nil
+	for _, c := range sum.Actions {
+		lines = append(lines, fmt.Sprintf("%s %s · %s", c.ID, c.Project, Actions(c.Actions, lang)))
+	}
+	section("summary.actions", lines)
+	if len(sum.Penalties) > 0 {
+		lines = nil
+		for _, p := range sum.Penalties {
+			lines = append(lines, fmt.Sprintf("%s %s · %s：%s", p.Complaint.ID, s.Policy.GradeName(p.Penalty.Grade, lang),
+				p.Penalty.Measure.In(lang), Roles(p.Penalty.Roles, lang)))
+		}
+		section("summary.penalties", lines)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
