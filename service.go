@@ -82,3 +82,8 @@ type Outbox interface {
 type TimerHandler interface {
 	Fire(ctx context.Context, tenant string, t Scheduled) error
 }
+
+// InboundHandler handles what people say; the engine implements it for every platform.
+type InboundHandler interface {
+	Handle(ctx context.Context, in Inbound) error
+}

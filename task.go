@@ -123,16 +123,20 @@ func (t *Task) Stages(p ReminderPolicy) []Stage {
 	return out
 }
 
-// FirstStage returns the index of the first stage at or after now, so that a task
-// created late does not fire reminders whose moment had already passed.
+// FirstStage returns the stage to start from for a task set at now: the first
+// one still ahead, or, when the deadline itself has already passed, the latest
+// passed stage, so a deadline missed before the report is escalated at once.
+// Earlier stages are not replayed.
 func (t *Task) FirstStage(p ReminderPolicy, now time.Time) int {
 	stages := t.Stages(p)
-	for i, s := range stages {
-		if !s.At.Before(now) {
-			return i
-		}
+	i := 0
+	for i < len(stages) && stages[i].At.Before(now) {
+		i++
 	}
-	return len(stages)
+	if i > 0 && (i == len(stages) || stages[i-1].Kind == StageDue || stages[i-1].Kind == StageOverdue) {
+		return i - 1
+	}
+	return i
 }
 
 // Timer is an entry of the deadline queue: a reminder stage of a task, or a

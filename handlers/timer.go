@@ -50,14 +50,16 @@ func remind(ch *qunsu.Change, c *qunsu.Complaint, t *qunsu.Task, st qunsu.Stage,
 	who := responsible(c, t, s)
 	due := render.Time(t.Due, s.Location, now)
 	var text string
-	switch st.Kind {
-	case qunsu.StageEarly:
+	switch {
+	case st.Kind == qunsu.StageEarly:
 		text = render.T(lang, "remind.early", c.ID, t.Name.In(lang), due, render.Mentions(who))
-	case qunsu.StageBefore:
+	case st.Kind == qunsu.StageBefore:
 		text = render.T(lang, "remind.before", c.ID, t.Name.In(lang), due, render.Duration(lang, t.Due.Sub(now)), render.Mentions(who))
-	case qunsu.StageDue:
+	case st.Kind == qunsu.StageDue && t.Kind == qunsu.KindAck:
+		text = render.T(lang, "remind.ack", c.ID, render.Mentions(who))
+	case st.Kind == qunsu.StageDue:
 		text = render.T(lang, "remind.due", c.ID, t.Name.In(lang), due, render.Mentions(who))
-	case qunsu.StageOverdue:
+	case st.Kind == qunsu.StageOverdue:
 		role := s.Reminders.Chain[st.Level-1]
 		boss := peopleFor(c, role, s)
 		text = render.T(lang, "remind.overdue", c.ID, t.Name.In(lang), due, render.Duration(lang, now.Sub(t.Due)),

@@ -42,6 +42,7 @@ func init() {
 		"reopen.answer":          "✅ Reopened %s.",
 		"remind.early":           "⏰ %s: \"%s\" — the sooner the better, due by %s. %s",
 		"remind.before":          "⏰ Reminder %s: \"%s\" is due at %s (in %s). %s",
+		"remind.ack":             "⏰ Please acknowledge %s: reply \"ack %[1]s\". %s",
 		"remind.due":             "⏰ Due now %s: \"%s\" (%s). When done, send \"done %[1]s %[2]s\". %[4]s",
 		"remind.overdue":         "🔴 Overdue %s: \"%s\" was due at %s, %s late. %s\nEscalated to %s: %s",
 		"list.empty":             "No open complaints.",

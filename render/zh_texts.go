@@ -42,6 +42,7 @@ func init() {
 		"reopen.answer":          "✅ 已重开 %s。",
 		"remind.early":           "⏰ %s「%s」越早越好，须不晚于 %s 完成。%s",
 		"remind.before":          "⏰ 提醒 %s：「%s」将于 %s 到期（还有%s）。%s",
+		"remind.ack":             "⏰ 请确认 %s：请回复「收到 %[1]s」。%s",
 		"remind.due":             "⏰ 到期 %s：「%s」现在到期（%s）。完成后请发送「完成 %[1]s %[2]s」。%[4]s",
 		"remind.overdue":         "🔴 逾期 %s：「%s」已于 %s 到期，逾期%s。%s\n已升级至%s：%s",
 		"list.empty":             "目前没有进行中的群诉。",

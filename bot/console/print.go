@@ -1,0 +1,67 @@
+package console
+
+import (
+	"fmt"
+	"strings"
+
+	"qunsu"
+)
+
+// print writes a message with the chat it goes to, rendering mentions as @name.
+// A team chat is "created" the first time it is posted to, and people new to it
+// are "invited", as a real platform would do.
+func (c *Console) print(m qunsu.Message) {
+	d := &c.Tenant.Directory
+	name := func(id string) string {
+		if p, ok := d.Person(id); ok {
+			return p.Name
+		}
+		return id
+	}
+	prefix := c.chatLabel(m.Chat, name)
+	if m.Chat.Kind == qunsu.ChatTeam {
+		members, known := c.chats[m.Chat.Complaint]
+		var added []string
+		for _, id := range m.Members {
+			if !contains(members, id) {
+				added = append(added, name(id))
+				members = append(members, id)
+			}
+		}
+		c.chats[m.Chat.Complaint] = members
+		switch {
+		case !known:
+			fmt.Fprintf(c.Out, "%s （已创建群聊「%s」，成员：%s）\n", prefix, m.Title, strings.Join(added, "、"))
+		case len(added) > 0:
+			fmt.Fprintf(c.Out, "%s （已邀请入群：%s）\n", prefix, strings.Join(added, "、"))
+		}
+	}
+	text := qunsu.RenderMentions(m.Text, func(id string) string { return "@" + name(id) })
+	for _, line := range strings.Split(text, "\n") {
+		fmt.Fprintf(c.Out, "%s %s\n", prefix, line)
+	}
+}
+
+func (c *Console) chatLabel(chat qunsu.Chat, name func(string) string) string {
+	switch chat.Kind {
+	case qunsu.ChatTeam:
+		return "[群诉 " + chat.Complaint + "]"
+	case qunsu.ChatManagers:
+		if label := c.Tenant.Managers[Platform]; label != "" {
+			return "[" + label + "]"
+		}
+		return "[管理层]"
+	case qunsu.ChatDirect:
+		return "[私信 " + name(chat.Person) + "]"
+	}
+	return "[" + chat.Name + "]"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

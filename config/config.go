@@ -1,0 +1,154 @@
+// Package config reads qunsu's configuration: a YAML file (the shipped default
+// when none is given) with environment overrides, checked with errors that name
+// the file, line and key.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"time"
+	_ "time/tzdata" // time zones without the system's zoneinfo
+
+	"gopkg.in/yaml.v3"
+
+	"qunsu"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Config is the whole configuration.
+type Config struct {
+	RedisURL string   `yaml:"redis_url"`
+	HTTPAddr string   `yaml:"http_addr"`
+	LogLevel string   `yaml:"log_level"`
+	Tenants  []Tenant `yaml:"tenants"`
+
+	file string     // where it was read from, for error messages
+	root *yaml.Node // the parsed document, for line numbers
+}
+
+// Tenant is one company or city subsidiary.
+type Tenant struct {
+	ID          string               `yaml:"id"`
+	Name        string               `yaml:"name"`
+	Lang        qunsu.Lang           `yaml:"lang"`
+	Timezone    string               `yaml:"timezone"`
+	SummaryCron string               `yaml:"summary_cron"`
+	Managers    map[string]string    `yaml:"managers"`
+	Policy      qunsu.Policy         `yaml:"policy"`
+	Team        []qunsu.TeamRule     `yaml:"team"`
+	Tasks       []qunsu.TaskRule     `yaml:"tasks"`
+	Reminders   qunsu.ReminderPolicy `yaml:"reminders"`
+	Meetings    qunsu.MeetingCadence `yaml:"meetings"`
+	Penalties   []qunsu.Penalty      `yaml:"penalties"`
+	People      []qunsu.Person       `yaml:"people"`
+	Directory   []qunsu.Assignment   `yaml:"directory"`
+}
+
+// Default returns the shipped configuration.
+func Default() *Config {
+	c, err := parse("default.yaml", defaultYAML)
+	if err != nil {
+		panic("config: the shipped default.yaml is broken: " + err.Error())
+	}
+	return c
+}
+
+// Load reads the file at path, or the default when path is "". Tenants inherit
+// from the default tenant whatever procedure they leave out, so a company may
+// write only its people and directory.
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := parse(path, b)
+	if err != nil {
+		return nil, err
+	}
+	base := Default().Tenants[0]
+	for i := range c.Tenants {
+		c.Tenants[i].inherit(base)
+	}
+	return c, nil
+}
+
+func parse(file string, b []byte) (*Config, error) {
+	c := &Config{file: file, root: &yaml.Node{}}
+	if err := yaml.Unmarshal(b, c.root); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return c, nil
+}
+
+func (t *Tenant) inherit(base Tenant) {
+	if t.Lang == "" {
+		t.Lang = base.Lang
+	}
+	if t.Timezone == "" {
+		t.Timezone = base.Timezone
+	}
+	if t.SummaryCron == "" {
+		t.SummaryCron = base.SummaryCron
+	}
+	if len(t.Policy.Levels) == 0 && len(t.Policy.Rules) == 0 {
+		t.Policy = base.Policy
+	}
+	if t.Team == nil {
+		t.Team = base.Team
+	}
+	if t.Tasks == nil {
+		t.Tasks = base.Tasks
+	}
+	if t.Reminders.Chain == nil && t.Reminders.Before == nil && t.Reminders.OverdueEvery == 0 {
+		t.Reminders = base.Reminders
+	}
+	if t.Meetings == (qunsu.MeetingCadence{}) {
+		t.Meetings = base.Meetings
+	}
+	if t.Penalties == nil {
+		t.Penalties = base.Penalties
+	}
+}
+
+// FromEnv applies environment overrides: QUNSU_REDIS_URL, QUNSU_HTTP_ADDR,
+// QUNSU_LOG_LEVEL. (QUNSU_CONFIG names the file; the caller reads it.)
+func FromEnv(c *Config) {
+	for env, field := range map[string]*string{
+		"QUNSU_REDIS_URL": &c.RedisURL, "QUNSU_HTTP_ADDR": &c.HTTPAddr, "QUNSU_LOG_LEVEL": &c.LogLevel,
+	} {
+		if v, ok := os.LookupEnv(env); ok {
+			*field = v
+		}
+	}
+}
+
+// Settings builds the engine's view of a tenant. The caller adds the calendar
+// and the summary schedule, which need packages of their own.
+func (t *Tenant) Settings() (qunsu.Settings, error) {
+	loc, err := time.LoadLocation(t.Timezone)
+	if err != nil {
+		return qunsu.Settings{}, fmt.Errorf("config: tenant %s: time zone %q: %w", t.ID, t.Timezone, err)
+	}
+	lang := t.Lang
+	if lang == "" {
+		lang = qunsu.LangZH
+	}
+	return qunsu.Settings{
+		Tenant: t.ID, Name: t.Name, Lang: lang, Location: loc,
+		Policy: t.Policy, Team: t.Team, Tasks: t.Tasks, Reminders: t.Reminders, Meetings: t.Meetings,
+		Penalties: t.Penalties, Directory: qunsu.Directory{People: t.People, Assignments: t.Directory},
+		Managers: t.Managers, SummaryCron: t.SummaryCron,
+	}, nil
+}

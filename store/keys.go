@@ -1,0 +1,20 @@
+package store
+
+// Every key of a tenant carries the hash tag {t:<tenant>}, so one Lua script can
+// touch all of them on Redis Cluster while tenants spread over the slots.
+
+func tag(tenant string) string { return "{t:" + tenant + "}" }
+
+func complaintKey(tenant, id string) string { return tag(tenant) + ":c:" + id }    // hash: v (version), j (JSON)
+func timelineKey(tenant, id string) string  { return tag(tenant) + ":tl:" + id }   // list of event JSON
+func allKey(tenant string) string           { return tag(tenant) + ":all" }        // zset id -> reported ms
+func openKey(tenant string) string          { return tag(tenant) + ":open" }       // zset id -> reported ms, not dissolved
+func seqKey(tenant, day string) string      { return tag(tenant) + ":seq:" + day } // counter of a day's ids
+func timersKey(tenant string) string        { return tag(tenant) + ":timers" }     // zset member -> due ms
+func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }   // zset member -> lease end ms
+func dueKey(tenant string) string           { return tag(tenant) + ":due" }        // hash member -> due ms, while in flight
+func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }     // stream: k (idempotency key), m (message JSON)
+func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + key }
+func sentKey(tenant, platform, key string) string {
+	return tag(tenant) + ":sent:" + platform + ":" + key
+}

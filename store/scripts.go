@@ -1,0 +1,67 @@
+package store
+
+import "github.com/redis/go-redis/v9"
+
+// commitScript writes one qunsu.Change atomically.
+//
+// KEYS: 1 complaint hash, 2 timeline, 3 all index, 4 open index, 5 timers,
+// 6 inflight, 7 due hash, 8 outbox, 9 once key.
+//
+//	ARGV: 1 payload JSON {
+//	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
+//	  (already carrying expect+1), id, score: reported ms, open: "1"/"0",
+//	  once: "1" if KEYS[9] applies, events: [JSON], schedule: [[member, ms]],
+//	  unschedule: [member], claimed: member or "", messages: [[key, JSON]] }
+//
+// Returns "ok", "conflict" (version moved: nothing written) or "once" (the once
+// key was taken: events and messages skipped, timers still applied).
+var commitScript = redis.NewScript(`
+local p = cjson.decode(ARGV[1])
+if p.has == "1" then
+  local v = tonumber(redis.call("HGET", KEYS[1], "v") or "0")
+  if v ~= tonumber(p.expect) then return "conflict" end
+  redis.call("HSET", KEYS[1], "v", v + 1, "j", p.json)
+  redis.call("ZADD", KEYS[3], p.score, p.id)
+  if p.open == "1" then redis.call("ZADD", KEYS[4], p.score, p.id) else redis.call("ZREM", KEYS[4], p.id) end
+end
+for _, m in ipairs(p.unschedule) do redis.call("ZREM", KEYS[5], m) end
+for _, s in ipairs(p.schedule) do redis.call("ZADD", KEYS[5], s[2], s[1]) end
+if p.claimed ~= "" then
+  redis.call("ZREM", KEYS[6], p.claimed)
+  redis.call("HDEL", KEYS[7], p.claimed)
+end
+if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) then return "once" end
+for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
+for _, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "m", m[2]) end
+return "ok"
+`)
+
+// claimScript leases due timers.
+//
+// KEYS: 1 timers, 2 inflight, 3 due hash.
+// ARGV: 1 now ms, 2 lease end ms, 3 max.
+// First takes back timers whose lease ended (their holder died), then moves
+// timers due at or before now from timers to inflight. The original due time is
+// kept in the due hash while in flight. Returns [member, due ms, ...]; never a
+// timer due after now.
+var claimScript = redis.NewScript(`
+local out = {}
+local max = tonumber(ARGV[3])
+local expired = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", ARGV[1], "LIMIT", 0, max)
+for _, m in ipairs(expired) do
+  redis.call("ZADD", KEYS[2], ARGV[2], m)
+  table.insert(out, m)
+  table.insert(out, redis.call("HGET", KEYS[3], m) or ARGV[1])
+end
+if #expired < max then
+  local due = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1], "WITHSCORES", "LIMIT", 0, max - #expired)
+  for i = 1, #due, 2 do
+    redis.call("ZREM", KEYS[1], due[i])
+    redis.call("ZADD", KEYS[2], ARGV[2], due[i])
+    redis.call("HSET", KEYS[3], due[i], due[i + 1])
+    table.insert(out, due[i])
+    table.insert(out, due[i + 1])
+  end
+end
+return out
+`)
