@@ -39,6 +39,7 @@ func (p *Poller) defaults() {
 }
 
 // RunDue fires every timer due now, for every tenant, and returns how many.
+// After downtime that includes every stage that came due meanwhile, in order.
 // A timer whose handler fails stays leased and is tried again when the lease ends.
 func (p *Poller) RunDue(ctx context.Context) (int, error) {
 	p.defaults()
@@ -56,7 +57,7 @@ func (p *Poller) RunDue(ctx context.Context) (int, error) {
 				}
 				fired++
 			}
-			if len(due) < p.Batch {
+			if len(due) == 0 { // firing may queue a next stage that is already due: go on until none is
 				break
 			}
 		}

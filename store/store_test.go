@@ -1,0 +1,237 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"qunsu"
+	"qunsu/internal/redistest"
+	"qunsu/store"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	redistest.Stop()
+	os.Exit(code)
+}
+
+func newStore(t *testing.T) (*store.Store, string) {
+	return store.New(redistest.Client(t)), redistest.Tenant(t)
+}
+
+var ctx = context.Background()
+
+func complaint(tenant string) *qunsu.Complaint {
+	return &qunsu.Complaint{Tenant: tenant, ID: "QS-20261122-001", Status: qunsu.StatusOpen,
+		ReportedAt: time.UnixMilli(1763773200000), Report: qunsu.Report{Project: "翡翠湾", Households: 35}}
+}
+
+func TestCommitIsAtomicAndVersioned(t *testing.T) {
+	s, tenant := newStore(t)
+	c := complaint(tenant)
+	due := time.UnixMilli(1763794800000)
+	timer := qunsu.Scheduled{Timer: qunsu.Timer{Complaint: c.ID, Task: "hq_report", Stage: 1}, Due: due}
+	err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: c,
+		Events:   []qunsu.Event{{Kind: qunsu.EventReported, By: "zhangwei"}},
+		Schedule: []qunsu.Scheduled{timer},
+		Messages: []qunsu.Message{{Tenant: tenant, Text: "hello", Key: "k1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Complaint(ctx, tenant, c.ID)
+	if err != nil || got.Version != 1 || got.Households != 35 {
+		t.Fatalf("stored %+v, %v", got, err)
+	}
+	// A writer holding the old version is refused and writes nothing.
+	stale := complaint(tenant)
+	stale.Households = 99
+	err = s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: stale,
+		Events:   []qunsu.Event{{Kind: qunsu.EventUpdated}},
+		Schedule: []qunsu.Scheduled{{Timer: qunsu.Timer{Complaint: c.ID, Task: "x"}, Due: due}},
+		Messages: []qunsu.Message{{Text: "nope", Key: "k2"}}})
+	if !errors.Is(err, qunsu.ErrConflict) {
+		t.Fatalf("stale version: %v", err)
+	}
+	got, _ = s.Complaint(ctx, tenant, c.ID)
+	events, _ := s.Timeline(ctx, tenant, c.ID)
+	if got.Households != 35 || len(events) != 1 {
+		t.Errorf("conflict wrote something: %+v, %d events", got, len(events))
+	}
+	if d, ok, _ := s.Due(ctx, tenant, timer.Timer); !ok || !d.Equal(due) {
+		t.Errorf("timer due %v %v", d, ok)
+	}
+	if _, ok, _ := s.Due(ctx, tenant, qunsu.Timer{Complaint: c.ID, Task: "x"}); ok {
+		t.Error("conflicting change scheduled a timer")
+	}
+	msgs, err := s.Receive(ctx, tenant, "test", "a", 10, time.Minute, 0)
+	if err != nil || len(msgs) != 1 || msgs[0].Message.Text != "hello" {
+		t.Errorf("outbox %+v %v", msgs, err)
+	}
+	if _, err := s.Complaint(ctx, tenant, "QS-20261122-002"); qunsu.ErrorCode(err) != qunsu.ENOTFOUND {
+		t.Errorf("missing complaint: %v", err)
+	}
+}
+
+func TestOnceLetsMessagesThroughOnce(t *testing.T) {
+	s, tenant := newStore(t)
+	for i := 0; i < 3; i++ {
+		if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Once: "summary:2026-11-22",
+			Messages: []qunsu.Message{{Text: "summary", Key: "summary:2026-11-22"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, _ := s.Receive(ctx, tenant, "test", "a", 10, time.Minute, 0)
+	if len(msgs) != 1 {
+		t.Errorf("%d summaries, want 1", len(msgs))
+	}
+}
+
+func TestNextSeqPerTenantPerDay(t *testing.T) {
+	s, tenant := newStore(t)
+	for want := 1; want <= 3; want++ {
+		if n, _ := s.NextSeq(ctx, tenant, "20261122"); n != want {
+			t.Errorf("seq %d, want %d", n, want)
+		}
+	}
+	if n, _ := s.NextSeq(ctx, tenant, "20261123"); n != 1 {
+		t.Errorf("new day starts at %d", n)
+	}
+	if n, _ := s.NextSeq(ctx, tenant+"x", "20261122"); n != 1 {
+		t.Errorf("other tenant starts at %d", n)
+	}
+}
+
+func TestClaimNeverEarlyAndLeases(t *testing.T) {
+	s, tenant := newStore(t)
+	due := time.UnixMilli(1763794800123)
+	timer := qunsu.Timer{Complaint: "QS-20261122-001", Task: "hq_report"}
+	if err := s.Schedule(ctx, tenant, qunsu.Scheduled{Timer: timer, Due: due}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Claim(ctx, tenant, due.Add(-time.Millisecond), time.Minute, 10); len(got) != 0 {
+		t.Fatalf("claimed 1ms early: %v", got)
+	}
+	got, _ := s.Claim(ctx, tenant, due, time.Minute, 10)
+	if len(got) != 1 || got[0].Timer != timer || !got[0].Due.Equal(due) {
+		t.Fatalf("claim at due: %v", got)
+	}
+	if again, _ := s.Claim(ctx, tenant, due.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+		t.Errorf("claimed again while leased: %v", again)
+	}
+	if next, ok, _ := s.Next(ctx, tenant); !ok || !next.Equal(due.Add(time.Minute)) {
+		t.Errorf("next = lease end, got %v %v", next, ok)
+	}
+	// The holder died: after the lease the timer is claimed again, with its due time.
+	again, _ := s.Claim(ctx, tenant, due.Add(2*time.Minute), time.Minute, 10)
+	if len(again) != 1 || !again[0].Due.Equal(due) {
+		t.Fatalf("reclaim after lease: %v", again)
+	}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Claimed: &timer}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Next(ctx, tenant); ok {
+		t.Error("finished timer still queued")
+	}
+}
+
+func TestConcurrentClaimsTakeEachTimerOnce(t *testing.T) {
+	s, tenant := newStore(t)
+	now := time.UnixMilli(1763794800000)
+	var timers []qunsu.Scheduled
+	for i := 0; i < 1000; i++ {
+		timers = append(timers, qunsu.Scheduled{Timer: qunsu.Timer{Complaint: "QS-20261122-001", Task: "t", Stage: i},
+			Due: now.Add(-time.Duration(i) * time.Millisecond)})
+	}
+	if err := s.Schedule(ctx, tenant, timers...); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := s.Claim(ctx, tenant, now, time.Minute, 37)
+				if err != nil || len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, g := range got {
+					seen[g.Member()]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 1000 {
+		t.Errorf("claimed %d distinct timers, want 1000", len(seen))
+	}
+	for m, n := range seen {
+		if n != 1 {
+			t.Errorf("%s claimed %d times", m, n)
+		}
+	}
+}
+
+func TestOutboxReclaimsUnfinishedMessages(t *testing.T) {
+	s, tenant := newStore(t)
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{{Text: "a", Key: "1"}, {Text: "b", Key: "2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := s.Receive(ctx, tenant, "slack", "A", 10, time.Hour, 0)
+	if len(first) != 2 || first[0].Message.Text != "a" || first[1].Message.Text != "b" {
+		t.Fatalf("in order: %+v", first)
+	}
+	if err := s.Done(ctx, tenant, "slack", first[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// A crashed: B takes over what A left unacknowledged once it has been idle.
+	if got, _ := s.Receive(ctx, tenant, "slack", "B", 10, time.Hour, 0); len(got) != 0 {
+		t.Fatalf("taken over too early: %+v", got)
+	}
+	time.Sleep(20 * time.Millisecond)
+	got, _ := s.Receive(ctx, tenant, "slack", "B", 10, 10*time.Millisecond, 0)
+	if len(got) != 1 || got[0].Message.Text != "b" {
+		t.Fatalf("reclaimed %+v", got)
+	}
+	// Another platform's group gets everything on its own.
+	if other, _ := s.Receive(ctx, tenant, "wecom", "W", 10, time.Hour, 0); len(other) != 2 {
+		t.Errorf("second group got %d", len(other))
+	}
+	if sent, _ := s.Sent(ctx, tenant, "slack", "2"); sent {
+		t.Error("sent before marked")
+	}
+	_ = s.MarkSent(ctx, tenant, "slack", "2")
+	if sent, _ := s.Sent(ctx, tenant, "slack", "2"); !sent {
+		t.Error("not sent after marked")
+	}
+}
+
+// The console's embedded store runs the same scripts.
+func TestEmbeddedStoreRunsTheScripts(t *testing.T) {
+	rdb, stop, err := store.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	s := store.New(rdb)
+	c := complaint("emb")
+	timer := qunsu.Scheduled{Timer: qunsu.Timer{Complaint: c.ID, Task: "t"}, Due: time.UnixMilli(1000)}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: "emb", Complaint: c, Schedule: []qunsu.Scheduled{timer},
+		Messages: []qunsu.Message{{Text: "x", Key: "k"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Claim(ctx, "emb", time.UnixMilli(1000), time.Minute, 5); err != nil || len(got) != 1 {
+		t.Fatalf("claim %v %v", got, err)
+	}
+	if msgs, err := s.Receive(ctx, "emb", "console", "c", 5, time.Minute, 0); err != nil || len(msgs) != 1 {
+		t.Fatalf("receive %v %v", msgs, err)
+	}
+}
