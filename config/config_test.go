@@ -1,0 +1,92 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"qunsu"
+)
+
+func TestDefaultValidatesAndBuildsSettings(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Tenants[0].Settings()
+	if err != nil || s.Location.String() != "Asia/Shanghai" || s.Lang != qunsu.LangZH || len(s.Tasks) == 0 {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+// 万科's four levels work from configuration alone (DOMAIN §2).
+func TestVankeExampleGradesByItsOwnLevels(t *testing.T) {
+	c, err := Load("../examples/vanke.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.Tenants[0].Settings()
+	cases := []struct {
+		f    qunsu.Facts
+		want qunsu.Grade
+	}{
+		{qunsu.Facts{People: 12}, "level1"},
+		{qunsu.Facts{People: 5}, "level2"},
+		{qunsu.Facts{People: 2}, "level3"},
+		{qunsu.Facts{Actions: []qunsu.Action{qunsu.ActionMedia}}, "level1"},
+		{qunsu.Facts{Amount: 5000}, "level2"},
+		{qunsu.Facts{Amount: 10000}, "level1"},
+		{qunsu.Facts{Age: 35 * 24 * time.Hour}, "level1"},
+		{qunsu.Facts{}, "level4"},
+	}
+	for _, tc := range cases {
+		if got := qunsu.Assess(tc.f, s.Policy).Grade; got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.f, got, tc.want)
+		}
+	}
+	if len(s.Reminders.Chain) == 0 || len(s.Tasks) == 0 {
+		t.Error("reminders and tasks not inherited")
+	}
+}
+
+// Config errors name the file, the line and the key.
+func TestValidateNamesFileLineAndKey(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ yaml, want string }{
+		{"tenants:\n  - id: a\n    policy:\n      levels: [{key: low}]\n      rules:\n        - grade: huge\n          when: {}\n", `bad.yaml:6: tenants[0].policy.rules[0].grade: unknown grade "huge"`},
+		{"tenants:\n  - id: a\n    timezone: Mars/Base\n", `bad.yaml:3: tenants[0].timezone: "Mars/Base" is not a time zone`},
+		{"tenants:\n  - id: a\n    summary_cron: \"99 * * * *\"\n", `bad.yaml:3: tenants[0].summary_cron:`},
+		{"tenants:\n  - id: A b\n", `bad.yaml:2: tenants[0].id: "A b"`},
+		{"tenants:\n  - id: a\n    directory:\n      - {role: boss, people: [x]}\n", `bad.yaml:4: tenants[0].directory[0].role: unknown role "boss"`},
+		{"tenants:\n  - id: a\n    people: [{id: p}]\n    directory:\n      - {role: gm, people: [q]}\n", `"q" is not in people`},
+	}
+	for _, tc := range cases {
+		path := filepath.Join(dir, "bad.yaml")
+		os.WriteFile(path, []byte(tc.yaml), 0o644)
+		c, err := Load(path)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "unknown.yaml"), []byte("tenants:\n  - id: a\n    colour: red\n"), 0o644)
+	if _, err := Load(filepath.Join(dir, "unknown.yaml")); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	t.Setenv("QUNSU_REDIS_URL", "redis://127.0.0.1:1/0")
+	c := Default()
+	FromEnv(c)
+	if c.RedisURL != "redis://127.0.0.1:1/0" {
+		t.Error(c.RedisURL)
+	}
+}

@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"testing"
+	"time"
+
+	"qunsu"
+)
+
+var loc, _ = time.LoadLocation("Asia/Shanghai")
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, loc)
+
+func TestParseReport_KeyValueAndFreeText(t *testing.T) {
+	kv, err := parseReport(splitWords("项目=翡翠湾 户数=35 行为=拉横幅,媒体 类别=交付 描述=延期交付 三个月 发生=2026-11-22 08:30"), now, loc)
+	if err != nil || kv.Project != "翡翠湾" || kv.Households != 35 || len(kv.Actions) != 2 || kv.Category != "delivery" ||
+		kv.Summary != "延期交付 三个月" || !kv.OccurredAt.Equal(time.Date(2026, 11, 22, 8, 30, 0, 0, loc)) {
+		t.Errorf("key=value: %+v %v", kv, err)
+	}
+	free, err := parseReport(splitWords("翡翠湾 35户 拉横幅 交付延期"), now, loc)
+	if err != nil || free.Project != "翡翠湾" || free.Households != 35 || free.Actions[0] != qunsu.ActionBanner || free.Category != "delivery" {
+		t.Errorf("free text: %+v %v", free, err)
+	}
+	en, err := parseReport(splitWords("project=Emerald households=8 actions=banner category=sales"), now, loc)
+	if err != nil || en.Project != "Emerald" || en.Category != "sales" {
+		t.Errorf("english keys: %+v %v", en, err)
+	}
+}
+
+// Bad input names what was wrong (the text key) and changes nothing.
+func TestParseReport_BadInput(t *testing.T) {
+	cases := map[string]string{
+		"户数=35":                "err.missing_project",
+		"项目=翡翠湾":               "err.missing_households",
+		"项目=翡翠湾 户数=abc":        "err.bad_number",
+		"项目=翡翠湾 户数=0":          "err.bad_number",
+		"项目=翡翠湾 户数=-3":         "err.bad_number",
+		"项目=翡翠湾 户数=999999":     "err.number_range",
+		"项目=翡翠湾 户数=5 行为=跳舞":    "err.unknown_action",
+		"项目=翡翠湾 户数=5 类别=天气":    "err.unknown_category",
+		"项目=翡翠湾 户数=5 发生=昨天":    "err.bad_time",
+		"项目=翡翠湾 户数=5 发生=23:30": "err.future_time",
+		"项目=翡翠湾 户数=5 颜色=红":     "err.unknown_key",
+	}
+	for in, want := range cases {
+		_, err := parseReport(splitWords(in), now, loc)
+		e, ok := err.(*qunsu.Error)
+		if !ok || e.Key != want || e.Code != qunsu.EINVALID {
+			t.Errorf("%q: %v, want %s", in, err, want)
+		}
+	}
+}
+
+func TestParseTime_Forms(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-11-21 08:30": "2026-11-21 08:30", "11-21 08:30": "2026-11-21 08:30",
+		"08:30": "2026-11-22 08:30", "2026/11/21 08:30": "2026-11-21 08:30", "08：30": "2026-11-22 08:30",
+	} {
+		got, err := parseTime(in, now, loc)
+		if err != nil || got.Format("2006-01-02 15:04") != want {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+}
