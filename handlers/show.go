@@ -16,11 +16,7 @@ func init() {
 
 // runShow answers with the complaint card.
 func runShow(ctx context.Context, r *Request) error {
-	id, _, err := r.complaintArg()
-	if err != nil {
-		return err
-	}
-	c, err := r.E.Store.Complaint(ctx, r.S.Tenant, id)
+	c, err := r.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -30,20 +26,25 @@ func runShow(ctx context.Context, r *Request) error {
 
 // runTimeline answers with a complaint's timeline: who did what, when.
 func runTimeline(ctx context.Context, r *Request) error {
-	id, _, err := r.complaintArg()
+	c, err := r.load(ctx)
 	if err != nil {
 		return err
 	}
-	c, err := r.E.Store.Complaint(ctx, r.S.Tenant, id)
-	if err != nil {
-		return err
-	}
-	events, err := r.E.Store.Timeline(ctx, r.S.Tenant, id)
+	events, err := r.E.Store.Timeline(ctx, r.S.Tenant, c.ID)
 	if err != nil {
 		return err
 	}
 	r.reply(render.Timeline(c, events, r.S, r.Lang, r.Now))
 	return nil
+}
+
+// load reads the complaint named after the command word.
+func (r *Request) load(ctx context.Context) (*qunsu.Complaint, error) {
+	id, _, err := r.complaintArg()
+	if err != nil {
+		return nil, err
+	}
+	return r.E.Store.Complaint(ctx, r.S.Tenant, id)
 }
 
 // runList answers with the open complaints, filtered by project or grade words.
