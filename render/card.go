@@ -77,7 +77,7 @@ func Team(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, o CardOptions)
 			if info.Key == qunsu.RoleCRHead {
 				lead = T(lang, "card.lead")
 			}
-			fmt.Fprintf(&b, "· %s%s：%s\n", info.Name.In(lang), lead, strings.Join(people, "  "))
+			fmt.Fprintf(&b, "· %s%s%s%s\n", info.Name.In(lang), lead, T(lang, "colon"), strings.Join(people, "  "))
 		}
 	}
 	if len(o.Vacant) > 0 {
