@@ -17,6 +17,7 @@ func init() {
 		"range.atleast":     "≥%d%s",
 		"range.atmost":      "≤%d%s",
 		"range.between":     "%d–%d%s",
+		"colon":             ": ",
 		"list.sep":          ", ",
 		"phase.occurrence":  "occurrence (T0 → T0+6h)",
 		"phase.response":    "response (6h → 48h)",

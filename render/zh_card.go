@@ -17,6 +17,7 @@ func init() {
 		"range.atleast":     "%d%s及以上",
 		"range.atmost":      "≤%d%s",
 		"range.between":     "%d–%d%s",
+		"colon":             "：",
 		"list.sep":          "、",
 		"phase.occurrence":  "发生阶段（T0 → T0+6h）",
 		"phase.response":    "应对阶段（6h → 48h）",
