@@ -49,3 +49,7 @@ func ErrorCode(err error) string {
 
 // ErrConflict is returned by a store when a complaint changed since it was read.
 var ErrConflict = Errorf(ECONFLICT, "err.conflict")
+
+// ErrHandled is returned by a store for a change whose inbound message was
+// acted on already (Change.Handles).
+var ErrHandled = errors.New("inbound message already handled")

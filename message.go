@@ -23,47 +23,114 @@ type Chat struct {
 	Person    string   `json:"person,omitempty"`    // direct
 	Platform  string   `json:"platform,omitempty"`  // origin: the platform it came from
 	ID        string   `json:"id,omitempty"`        // origin: the platform's chat id
-	Name      string   `json:"name,omitempty"`      // origin: a display name
+	// Name is a display name: the chat's for an origin, the complaint's project
+	// for a team chat (platforms name the chat they create after it).
+	Name string `json:"name,omitempty"`
+	// ReplyURL is where a platform lets the bot answer one inbound message
+	// (Slack's and WeCom's robot's response_url), for chats it cannot post to.
+	ReplyURL string `json:"reply_url,omitempty"`
 }
 
-// Button offers a command to click instead of typing it.
+// Same reports whether two references name the same chat.
+func (c Chat) Same(o Chat) bool {
+	if c.Kind != o.Kind {
+		return false
+	}
+	switch c.Kind {
+	case ChatTeam:
+		return c.Complaint == o.Complaint
+	case ChatDirect:
+		return c.Person == o.Person
+	case ChatOrigin:
+		return c.Platform == o.Platform && c.ID == o.ID
+	}
+	return true
+}
+
+// Button offers a command to click instead of typing it. A button with a Form
+// asks first; the answers complete the command.
 type Button struct {
 	Label   string `json:"label"`
 	Command string `json:"command"`
+	Style   string `json:"style,omitempty"` // "primary", "danger" or ""
+	Form    *Form  `json:"form,omitempty"`
+}
+
+// BlockKind is the kind of a part of a structured post.
+type BlockKind string
+
+const (
+	BlockHeader  BlockKind = "header"  // a title line
+	BlockText    BlockKind = "text"    // a paragraph; may mention people
+	BlockContext BlockKind = "context" // small print
+	BlockDivider BlockKind = "divider"
+)
+
+// Block is a part of a structured post (a complaint card). Platforms that lay
+// posts out (Slack's Block Kit) draw the blocks; the others post Text, which
+// always holds the whole message.
+type Block struct {
+	Kind BlockKind `json:"kind"`
+	Text string    `json:"text,omitempty"`
 }
 
 // Message is something the bot posts, platform-neutral. Text mentions people by
-// Mention(id); platforms render those in their own syntax.
+// Mention(id) and links a complaint's team chat by ChatLink(id); platforms
+// render those in their own syntax.
 type Message struct {
-	Tenant  string    `json:"tenant"`
-	Chat    Chat      `json:"chat"`
-	Title   string    `json:"title,omitempty"` // a team chat's name, when it is created
-	Text    string    `json:"text"`
-	Members []string  `json:"members,omitempty"` // team chat: who must be in it (create or invite)
-	Buttons []Button  `json:"buttons,omitempty"`
-	Key     string    `json:"key"` // idempotency key: a platform posts a key once
-	At      time.Time `json:"at"`
+	Tenant  string   `json:"tenant"`
+	Chat    Chat     `json:"chat"`
+	Title   string   `json:"title,omitempty"` // a team chat's name, when it is created
+	Text    string   `json:"text"`
+	Blocks  []Block  `json:"blocks,omitempty"`
+	Members []string `json:"members,omitempty"` // team chat: who must be in it (create or invite)
+	Buttons []Button `json:"buttons,omitempty"`
+	// Card, when set, names the complaint whose card this is. A platform that can
+	// edit posts keeps one card per complaint, pinned, and edits it; one that
+	// cannot posts only the first.
+	Card string    `json:"card,omitempty"`
+	Key  string    `json:"key"` // idempotency key: a platform posts a key once
+	At   time.Time `json:"at"`
 }
 
-var mentionPattern = regexp.MustCompile(`@\{([^}]+)\}`)
+var (
+	mentionPattern  = regexp.MustCompile(`@\{([^}]+)\}`)
+	chatLinkPattern = regexp.MustCompile(`#\{([^}]+)\}`)
+)
 
 // Mention returns the token that mentions person id in a message's text.
 func Mention(id string) string { return "@{" + id + "}" }
 
+// ChatLink returns the token that links the team chat of a complaint.
+func ChatLink(complaint string) string { return "#{" + complaint + "}" }
+
 // RenderMentions replaces every mention token in text with render(id).
 func RenderMentions(text string, render func(id string) string) string {
-	return mentionPattern.ReplaceAllStringFunc(text, func(tok string) string {
-		return render(mentionPattern.FindStringSubmatch(tok)[1])
+	return replaceTokens(mentionPattern, text, render)
+}
+
+// RenderChatLinks replaces every team-chat link token in text with render(complaint).
+func RenderChatLinks(text string, render func(complaint string) string) string {
+	return replaceTokens(chatLinkPattern, text, render)
+}
+
+func replaceTokens(p *regexp.Regexp, text string, render func(string) string) string {
+	return p.ReplaceAllStringFunc(text, func(tok string) string {
+		return render(p.FindStringSubmatch(tok)[1])
 	})
 }
 
 // Inbound is what someone said to the bot, on some platform.
 type Inbound struct {
-	Tenant   string    // the tenant the platform account belongs to
-	Platform string    // console, slack, wecom
-	Chat     Chat      // where it was said (Kind ChatOrigin)
-	User     string    // the speaker's handle on the platform
-	Text     string    // the command line
-	At       time.Time // when it was received
-	ID       string    // the platform's message id, unique per tenant: replies' idempotency keys derive from it
+	Tenant   string    `json:"tenant"`          // the tenant the platform account belongs to
+	Platform string    `json:"platform"`        // console, slack, wecom
+	Chat     Chat      `json:"chat"`            // where it was said
+	User     string    `json:"user"`            // the speaker's handle on the platform
+	Email    string    `json:"email,omitempty"` // the speaker's e-mail, when the platform told it
+	Text     string    `json:"text"`            // the command line
+	At       time.Time `json:"at"`              // when it was received
+	// ID is the platform's id of the message, unique per tenant and platform:
+	// a message with an ID already seen is dropped, and replies' idempotency
+	// keys derive from it.
+	ID string `json:"id"`
 }

@@ -97,14 +97,22 @@ func (d *Directory) Person(idOrName string) (Person, bool) {
 	return Person{}, false
 }
 
-// PersonByPlatform returns the person whose handle on platform is handle.
-func (d *Directory) PersonByPlatform(platform, handle string) (Person, bool) {
+// Speaker returns the person who said in: by their handle on the platform, or
+// else by the e-mail the platform gave (people listed with an e-mail only).
+func (d *Directory) Speaker(in Inbound) (Person, bool) {
 	for _, p := range d.People {
 		switch {
-		case platform == "slack" && p.Slack == handle,
-			platform == "wecom" && p.WeCom == handle,
-			platform == "console" && (p.ID == handle || p.Name == handle):
+		case in.Platform == "slack" && p.Slack != "" && p.Slack == in.User,
+			in.Platform == "wecom" && p.WeCom != "" && p.WeCom == in.User,
+			in.Platform == "console" && (p.ID == in.User || p.Name == in.User):
 			return p, true
+		}
+	}
+	if in.Email != "" {
+		for _, p := range d.People {
+			if p.Email != "" && strings.EqualFold(p.Email, in.Email) {
+				return p, true
+			}
 		}
 	}
 	return Person{}, false

@@ -25,7 +25,12 @@ type Change struct {
 	Claimed *Timer
 	// Once, if set, is a key that lets the messages and events through once only
 	// (e.g. one daily summary per day, whichever replica gets there first).
-	Once     string
+	Once string
+	// Handles, if set, names the inbound message this change acts on
+	// (InboundKey): a second change for the same message is refused with
+	// ErrHandled and writes nothing, so a command redelivered after a crash acts
+	// once.
+	Handles  string
 	Messages []Message
 }
 
@@ -64,18 +69,67 @@ type Envelope struct {
 	Message Message
 }
 
-// Outbox holds messages until a platform has accepted them.
+// SendState is what a sender finds when it is about to post a message.
+type SendState int
+
+const (
+	SendFresh   SendState = iota // never tried: post it
+	SendResumed                  // tried before with no known outcome: look on the platform first
+	SendDone                     // posted already: skip it
+	SendBusy                     // another sender is posting it now: leave it
+)
+
+// Outbox holds messages until every platform has accepted them. Each platform
+// reads it as its own consumer group, so each gets every message.
 type Outbox interface {
-	// Receive returns up to max messages for the consumer group, first those
-	// another consumer of the group left unfinished for longer than idle, then new
-	// ones. It waits up to block for new ones (0: no wait).
-	Receive(ctx context.Context, tenant, group, consumer string, max int, idle, block time.Duration) ([]Envelope, error)
-	// Done marks messages as handled by the group.
-	Done(ctx context.Context, tenant, group string, ids ...string) error
-	// Sent reports whether platform already posted the message with key.
-	Sent(ctx context.Context, tenant, platform, key string) (bool, error)
-	// MarkSent records that platform posted the message with key.
-	MarkSent(ctx context.Context, tenant, platform, key string) error
+	// Receive returns up to max messages for platform, first those another
+	// consumer left unfinished for longer than idle, then new ones. It waits up
+	// to block for new ones (0: no wait).
+	Receive(ctx context.Context, tenant, platform, consumer string, max int, idle, block time.Duration) ([]Envelope, error)
+	// Done marks entries as handled by platform without posting them.
+	Done(ctx context.Context, tenant, platform string, ids ...string) error
+	// BeginSend claims the posting of the message with key for sender, for
+	// lease, and says what was done with it before; for SendResumed, tried is
+	// when the first attempt began. The sender holding the claim may call it
+	// again to extend it.
+	BeginSend(ctx context.Context, tenant, platform, key, sender string, lease time.Duration) (state SendState, tried time.Time, err error)
+	// FinishSend records that platform posted the message with key and marks
+	// its entry handled.
+	FinishSend(ctx context.Context, tenant, platform, key, id string) error
+	// Bury sets aside a message the platform refused for good, with the reason,
+	// and marks its entry handled: it stays on record, it is not retried.
+	Bury(ctx context.Context, tenant, platform, id string, m Message, reason string) error
+}
+
+// InboundEnvelope is an inbound message read from the inbox.
+type InboundEnvelope struct {
+	ID      string // the inbox entry id
+	Inbound Inbound
+}
+
+// Inbox holds what people said until the engine has acted on it, so a platform
+// can acknowledge at once and nothing is lost when a process dies.
+type Inbox interface {
+	// Accept queues in unless a message with its platform and ID was accepted
+	// before (a platform's retry, or a replay); it reports whether it queued it.
+	Accept(ctx context.Context, in Inbound) (bool, error)
+	// ReceiveInbound returns up to max queued messages, first those a consumer
+	// left unfinished for longer than idle; it waits up to block for new ones.
+	ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]InboundEnvelope, error)
+	// DoneInbound marks entries as handled.
+	DoneInbound(ctx context.Context, tenant string, ids ...string) error
+}
+
+// InboundKey names an inbound message across platforms (Change.Handles).
+func InboundKey(in Inbound) string { return in.Platform + ":" + in.ID }
+
+// Memory keeps small facts a platform adapter learns, per tenant: which channel
+// belongs to which complaint, cached user ids.
+type Memory interface {
+	// Recall returns the value remembered under key.
+	Recall(ctx context.Context, tenant, key string) (string, bool, error)
+	// Remember keeps value under key, for ttl (0: for good).
+	Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error
 }
 
 // TimerHandler acts on a due timer; the scheduler calls it.

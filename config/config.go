@@ -24,6 +24,7 @@ type Config struct {
 	RedisURL string   `yaml:"redis_url"`
 	HTTPAddr string   `yaml:"http_addr"`
 	LogLevel string   `yaml:"log_level"`
+	Slack    Slack    `yaml:"slack"`
 	Tenants  []Tenant `yaml:"tenants"`
 
 	file string     // where it was read from, for error messages
@@ -123,10 +124,14 @@ func (t *Tenant) inherit(base Tenant) {
 }
 
 // FromEnv applies environment overrides: QUNSU_REDIS_URL, QUNSU_HTTP_ADDR,
-// QUNSU_LOG_LEVEL. (QUNSU_CONFIG names the file; the caller reads it.)
+// QUNSU_LOG_LEVEL, QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET,
+// QUNSU_SLACK_APP_TOKEN, QUNSU_SLACK_API_URL. (QUNSU_CONFIG names the file;
+// the caller reads it.) Secrets are best given this way, not in the file.
 func FromEnv(c *Config) {
 	for env, field := range map[string]*string{
 		"QUNSU_REDIS_URL": &c.RedisURL, "QUNSU_HTTP_ADDR": &c.HTTPAddr, "QUNSU_LOG_LEVEL": &c.LogLevel,
+		"QUNSU_SLACK_BOT_TOKEN": &c.Slack.BotToken, "QUNSU_SLACK_SIGNING_SECRET": &c.Slack.SigningSecret,
+		"QUNSU_SLACK_APP_TOKEN": &c.Slack.AppToken, "QUNSU_SLACK_API_URL": &c.Slack.APIURL,
 	} {
 		if v, ok := os.LookupEnv(env); ok {
 			*field = v

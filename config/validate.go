@@ -45,10 +45,17 @@ func (c *Config) Validate() error {
 		seen[t.ID] = true
 		t.validate(p, at)
 	}
+	c.validateSlack(p)
 	if len(p.list) == 0 {
 		return nil
 	}
 	return errors.New(strings.Join(p.list, "\n"))
+}
+
+// Warnings lists settings that are valid but leave something out, each as
+// "file:line: path: what".
+func (c *Config) Warnings() []string {
+	return c.slackWarnings()
 }
 
 func (t *Tenant) validate(p *problems, at string) {

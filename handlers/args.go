@@ -19,9 +19,13 @@ func (r *Request) complaintArg() (id string, rest []string, err error) {
 	return id, r.Words[1:], nil
 }
 
-// change runs mutate for a command on a complaint, as the speaker.
+// change runs mutate for a command on a complaint, as the speaker; the change
+// is the command's only write, so a command delivered twice acts once.
 func (r *Request) change(ctx context.Context, id string, fn func(c *qunsu.Complaint, ch *qunsu.Change) error) (*qunsu.Complaint, error) {
-	return r.E.mutate(ctx, r.S, id, nil, fn)
+	return r.E.mutate(ctx, r.S, id, nil, func(c *qunsu.Complaint, ch *qunsu.Change) error {
+		ch.Handles = qunsu.InboundKey(r.In)
+		return fn(c, ch)
+	})
 }
 
 // tell posts text to the complaint's team and, when the command came from
@@ -29,7 +33,7 @@ func (r *Request) change(ctx context.Context, id string, fn func(c *qunsu.Compla
 func (r *Request) tell(ch *qunsu.Change, c *qunsu.Complaint, teamText, answer string) {
 	team := teamMessage(c, r.S, teamText)
 	ch.Messages = append(ch.Messages, team)
-	if team.Chat != r.In.Chat && answer != "" {
+	if !team.Chat.Same(r.In.Chat) && answer != "" {
 		ch.Messages = append(ch.Messages, qunsu.Message{Chat: r.In.Chat, Text: answer})
 	}
 }

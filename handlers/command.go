@@ -39,3 +39,11 @@ func Commands() []*Command {
 	sort.Slice(out, func(i, j int) bool { return out[i].Order < out[j].Order })
 	return out
 }
+
+// CommandWords returns every word of the command that answers to word.
+func CommandWords(word string) []string {
+	if c := lookup(word); c != nil {
+		return append([]string(nil), c.Words...)
+	}
+	return nil
+}

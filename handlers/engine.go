@@ -44,6 +44,9 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 	}
 	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
 	err := r.run(ctx)
+	if errors.Is(err, qunsu.ErrHandled) {
+		return nil // delivered again after a crash: acted on already
+	}
 	if err != nil {
 		if qunsu.ErrorCode(err) == qunsu.EINTERNAL {
 			e.log().Error("command failed", "tenant", in.Tenant, "platform", in.Platform, "text", in.Text, "err", err)
@@ -76,7 +79,7 @@ func (r *Request) run(ctx context.Context) error {
 	if cmd == nil {
 		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_command", r.Word)
 	}
-	speaker, known := r.S.Directory.PersonByPlatform(r.In.Platform, r.In.User)
+	speaker, known := r.S.Directory.Speaker(r.In)
 	if !known && !cmd.Open {
 		return qunsu.Errorf(qunsu.EFORBIDDEN, "err.unknown_user", r.In.User)
 	}
@@ -88,7 +91,7 @@ func (r *Request) run(ctx context.Context) error {
 func (r *Request) reply(text string) {
 	r.out = append(r.out, qunsu.Message{
 		Tenant: r.S.Tenant, Chat: r.In.Chat, Text: text, At: r.Now,
-		Key: fmt.Sprintf("in:%s#%d", r.In.ID, len(r.out)),
+		Key: fmt.Sprintf("in:%s#%d", qunsu.InboundKey(r.In), len(r.out)),
 	})
 }
 
@@ -127,11 +130,15 @@ func (e *Engine) mutate(ctx context.Context, s *qunsu.Settings, id string, claim
 	return nil, qunsu.ErrConflict
 }
 
-// finish completes a change: the timer diff, and the idempotency key, tenant and
-// time of each message (unique per complaint version).
+// finish completes a change: the timer diff, the complaint's card as it now
+// stands (platforms that can edit it in place do), and the idempotency key,
+// tenant and time of each message (unique per complaint version).
 func finish(ch *qunsu.Change, before []qunsu.Scheduled, s *qunsu.Settings, now time.Time) {
 	c := ch.Complaint
 	ch.Schedule, ch.Unschedule = qunsu.DiffTimers(before, c.Timers(s.Reminders))
+	if s.Policy.IsGroup(c.Grade) && !hasCard(ch.Messages) && (len(ch.Messages) > 0 || len(ch.Events) > 0) {
+		ch.Messages = append(ch.Messages, cardMessage(c, s, now, ""))
+	}
 	for i := range ch.Messages {
 		m := &ch.Messages[i]
 		m.Tenant = s.Tenant
@@ -142,6 +149,15 @@ func finish(ch *qunsu.Change, before []qunsu.Scheduled, s *qunsu.Settings, now t
 			m.Key = fmt.Sprintf("%s#v%d.%d", c.ID, c.Version+1, i)
 		}
 	}
+}
+
+func hasCard(msgs []qunsu.Message) bool {
+	for _, m := range msgs {
+		if m.Card != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func isASCII(s string) bool {

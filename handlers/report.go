@@ -148,7 +148,7 @@ func runReport(ctx context.Context, r *Request) error {
 	}
 	c.ID = qunsu.ComplaintID(day, seq)
 
-	ch := qunsu.Change{Tenant: s.Tenant, Complaint: c,
+	ch := qunsu.Change{Tenant: s.Tenant, Complaint: c, Handles: qunsu.InboundKey(r.In),
 		Events: []qunsu.Event{{At: r.Now, By: r.Speaker.ID, Kind: qunsu.EventReported,
 			Detail: render.Grade(c.Assessment, s.Policy, s.Lang)}}}
 	announce(&ch, c, s, r, vacant)
@@ -158,18 +158,20 @@ func runReport(ctx context.Context, r *Request) error {
 
 // announce posts a new complaint: the card to the team (which creates the team
 // chat for a group complaint), the safety protocol on escalated behaviour, a note
-// to people only informed, and the answer to the reporter.
+// to people only informed, and a short answer with a link to the team chat in
+// the chat it was reported in.
 func announce(ch *qunsu.Change, c *qunsu.Complaint, s *qunsu.Settings, r *Request, vacant []qunsu.Role) {
-	card := render.Card(c, s, s.Lang, r.Now, render.CardOptions{Mention: true, Vacant: vacant})
-	ch.Messages = append(ch.Messages, teamMessage(c, s, render.T(s.Lang, "report.new")+"\n"+card))
+	if !s.Policy.IsGroup(c.Grade) {
+		// An ordinary complaint has no chat of its own: its card goes to the reporter's.
+		card := render.Card(c, s, s.Lang, r.Now, render.CardOptions{Mention: true, Vacant: vacant})
+		ch.Messages = append(ch.Messages, teamMessage(c, s, render.T(s.Lang, "report.new")+"\n"+card))
+		return
+	}
+	ch.Messages = append(ch.Messages, cardMessage(c, s, r.Now, render.T(s.Lang, "report.new")))
 	if qunsu.AnyEscalated(c.Actions) {
 		ch.Messages = append(ch.Messages, teamMessage(c, s, render.Safety(s.Lang)))
 	}
 	ch.Messages = append(ch.Messages, notifyInformed(c, s, c.Team)...)
-	if !s.Policy.IsGroup(c.Grade) && r.In.Chat == c.Origin {
-		return // an ordinary complaint's team posts already went to the reporter's chat
-	}
-	answer := render.T(r.Lang, "report.answer", c.ID, teamChatName(c, s, r.Lang)) + "\n" +
-		render.Card(c, s, r.Lang, r.Now, render.CardOptions{Vacant: vacant})
+	answer := render.T(r.Lang, "report.answer", c.ID, render.Grade(c.Assessment, s.Policy, r.Lang), qunsu.ChatLink(c.ID))
 	ch.Messages = append(ch.Messages, qunsu.Message{Chat: r.In.Chat, Text: answer})
 }

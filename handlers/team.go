@@ -14,7 +14,7 @@ func teamMessage(c *qunsu.Complaint, s *qunsu.Settings, text string) qunsu.Messa
 		m.Chat = c.Origin
 		return m
 	}
-	m.Chat = qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: c.ID}
+	m.Chat = qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: c.ID, Name: c.Project}
 	m.Title = teamChatName(c, s, s.Lang)
 	for _, member := range c.Team {
 		if !member.Notify && !contains(m.Members, member.Person) {

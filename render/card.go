@@ -17,9 +17,20 @@ type CardOptions struct {
 // Card renders a complaint: grade and why, facts, phase, team with acks, tasks
 // with due times and state. Personal data in the description is masked.
 func Card(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time, o CardOptions) string {
+	var parts []string
+	for _, b := range CardBlocks(c, s, lang, now, o) {
+		if b.Kind != qunsu.BlockDivider {
+			parts = append(parts, b.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// CardBlocks renders the card in parts, for platforms that lay posts out: the
+// title; grade, facts and phase; the team; the tasks.
+func CardBlocks(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time, o CardOptions) []qunsu.Block {
 	var b strings.Builder
 	loc := s.Location
-	fmt.Fprintf(&b, "%s %s · %s\n", T(lang, "card.title"), c.ID, c.Project)
 	fmt.Fprintf(&b, "%s%s\n", T(lang, "card.grade"), Grade(c.Assessment, s.Policy, lang))
 	if c.Manual {
 		fmt.Fprintf(&b, "%s%s\n", T(lang, "card.grade"), T(lang, "card.manual", s.Policy.GradeName(c.Grade, lang)))
@@ -42,10 +53,17 @@ func Card(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time,
 	if c.Summary != "" {
 		fmt.Fprintf(&b, "%s%s\n", T(lang, "card.summary"), qunsu.MaskPII(c.Summary))
 	}
-	fmt.Fprintf(&b, "%s%s\n", T(lang, "card.phase"), Phase(c.Phase(now), lang))
-	b.WriteString(Team(c, s, lang, o))
-	b.WriteString(Tasks(c, s, lang, now))
-	return strings.TrimRight(b.String(), "\n")
+	fmt.Fprintf(&b, "%s%s", T(lang, "card.phase"), Phase(c.Phase(now), lang))
+	blocks := []qunsu.Block{
+		{Kind: qunsu.BlockHeader, Text: fmt.Sprintf("%s %s · %s", T(lang, "card.title"), c.ID, c.Project)},
+		{Kind: qunsu.BlockText, Text: b.String()},
+		{Kind: qunsu.BlockDivider},
+		{Kind: qunsu.BlockText, Text: strings.TrimRight(Team(c, s, lang, o), "\n")},
+	}
+	if tasks := strings.TrimRight(Tasks(c, s, lang, now), "\n"); tasks != "" {
+		blocks = append(blocks, qunsu.Block{Kind: qunsu.BlockText, Text: tasks})
+	}
+	return blocks
 }
 
 // Team renders the team by role, marking who has acknowledged.

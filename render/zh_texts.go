@@ -3,7 +3,7 @@ package render
 func init() {
 	add(zh, map[string]string{
 		"report.new":             "🚨 新群诉立案，应对小组已组建（《群诉处理指引》6.1）",
-		"report.answer":          "✅ 已立案 %s，已通知应对小组（%s）。",
+		"report.answer":          "✅ 已立案 %s：%s\n应对小组群：%s",
 		"team.chat":              "群诉 %s %s",
 		"team.none":              "普通客诉，不建群",
 		"team.informed":          "📨 知会%s：%s · %s 已立案，%s",
@@ -100,5 +100,24 @@ func init() {
 		"help.roles":     "· 角色 — 角色与人员：角色 [翡翠湾] [媒介负责人]",
 		"help.help":      "· 帮助 — 本说明",
 		"help.footer":    "发送英文命令（如 help）则以英文回复。",
+		// buttons and forms, on platforms that show them
+		"button.ack":                "收到",
+		"button.done":               "完成任务",
+		"button.meeting":            "记录会议",
+		"button.close":              "结案",
+		"button.reopen":             "重开",
+		"form.submit":               "提交",
+		"form.done.task":            "任务",
+		"form.meeting.notes":        "会议纪要",
+		"form.close.note":           "结案说明",
+		"form.reopen.reason":        "重开原因",
+		"form.report.title":         "上报群诉",
+		"form.report.project":       "项目",
+		"form.report.households":    "户数",
+		"form.report.actions":       "过度维权行为",
+		"form.report.category":      "类别",
+		"form.report.occurred":      "发生时间",
+		"form.report.occurred_hint": "不填则为现在",
+		"form.report.summary":       "描述",
 	})
 }

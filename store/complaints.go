@@ -13,7 +13,8 @@ import (
 	"qunsu"
 )
 
-// Store implements qunsu.Store, qunsu.TimerQueue and qunsu.Outbox on Redis.
+// Store implements qunsu.Store, qunsu.TimerQueue, qunsu.Outbox, qunsu.Inbox and
+// qunsu.Memory on Redis.
 type Store struct {
 	rdb redis.UniversalClient
 }
@@ -22,6 +23,8 @@ var (
 	_ qunsu.Store      = (*Store)(nil)
 	_ qunsu.TimerQueue = (*Store)(nil)
 	_ qunsu.Outbox     = (*Store)(nil)
+	_ qunsu.Inbox      = (*Store)(nil)
+	_ qunsu.Memory     = (*Store)(nil)
 )
 
 // New returns a store on rdb.
@@ -127,6 +130,7 @@ type payload struct {
 	Score      string      `json:"score"`
 	Open       string      `json:"open"`
 	Once       string      `json:"once"`
+	Handles    string      `json:"handles"`
 	Events     []string    `json:"events"`
 	Schedule   [][2]string `json:"schedule"`
 	Unschedule []string    `json:"unschedule"`
@@ -136,7 +140,7 @@ type payload struct {
 
 // Commit writes a change atomically (see commitScript).
 func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
-	p := payload{Has: "0", Once: "0", Open: "0", Events: []string{}, Schedule: [][2]string{},
+	p := payload{Has: "0", Once: "0", Handles: "0", Open: "0", Events: []string{}, Schedule: [][2]string{},
 		Unschedule: []string{}, Messages: [][2]string{}}
 	id := "_"
 	if c := ch.Complaint; c != nil {
@@ -180,19 +184,26 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	if ch.Once != "" {
 		p.Once, once = "1", onceKey(ch.Tenant, ch.Once)
 	}
+	handled := handledKey(ch.Tenant, "_")
+	if ch.Handles != "" {
+		p.Handles, handled = "1", handledKey(ch.Tenant, ch.Handles)
+	}
 	arg, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("store: encode change: %w", err)
 	}
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
-		inflightKey(t), dueKey(t), outboxKey(t), once}
+		inflightKey(t), dueKey(t), outboxKey(t), once, handled}
 	res, err := commitScript.Run(ctx, s.rdb, keys, arg).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if res == "conflict" {
+	switch res {
+	case "conflict":
 		return qunsu.ErrConflict
+	case "handled":
+		return qunsu.ErrHandled
 	}
 	return nil
 }

@@ -14,7 +14,21 @@ func timersKey(tenant string) string        { return tag(tenant) + ":timers" }  
 func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }   // zset member -> lease end ms
 func dueKey(tenant string) string           { return tag(tenant) + ":due" }        // hash member -> due ms, while in flight
 func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }     // stream: k (idempotency key), m (message JSON)
+func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }      // stream: m (inbound JSON)
 func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + key }
+func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key } // a platform adapter's fact
+
+// seenKey marks an inbound message accepted; handledKey marks it acted on.
+func seenKey(tenant, inbound string) string    { return tag(tenant) + ":seen:" + inbound }
+func handledKey(tenant, inbound string) string { return tag(tenant) + ":handled:" + inbound }
+
+// The life of one outgoing message on one platform: being posted (lock), tried
+// at (try), posted (sent); or refused for good (a dead-letter list per platform).
 func sentKey(tenant, platform, key string) string {
 	return tag(tenant) + ":sent:" + platform + ":" + key
 }
+func lockKey(tenant, platform, key string) string {
+	return tag(tenant) + ":lock:" + platform + ":" + key
+}
+func tryKey(tenant, platform, key string) string { return tag(tenant) + ":try:" + platform + ":" + key }
+func deadKey(tenant, platform string) string     { return tag(tenant) + ":dead:" + platform }

@@ -4,41 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"qunsu"
 )
 
-// Receive returns messages for a consumer group: first entries another consumer
-// left unfinished for longer than idle, then new ones. The group is created on
-// first use from the start of the stream, so nothing enqueued before is missed.
-func (s *Store) Receive(ctx context.Context, tenant, group, consumer string, max int, idle, block time.Duration) ([]qunsu.Envelope, error) {
-	key := outboxKey(tenant)
-	if err := s.rdb.XGroupCreateMkStream(ctx, key, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return nil, fmt.Errorf("store: outbox group: %w", err)
-	}
-	stale, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: key, Group: group, Consumer: consumer,
-		MinIdle: idle, Start: "0", Count: int64(max)}).Result()
+// How long a platform's marks are kept: the sent mark stops a message being
+// posted twice; the try mark tells a sender that resumes after a crash to look
+// on the platform before posting again.
+const (
+	sentTTL = 14 * 24 * time.Hour
+	tryTTL  = 14 * 24 * time.Hour
+	deadMax = 10000 // dead letters kept per platform
+)
+
+// Receive returns outgoing messages for platform's consumer group (see readGroup).
+func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, max int, idle, block time.Duration) ([]qunsu.Envelope, error) {
+	msgs, err := s.readGroup(ctx, outboxKey(tenant), platform, consumer, max, idle, block)
 	if err != nil {
-		return nil, fmt.Errorf("store: outbox reclaim: %w", err)
-	}
-	msgs := stale
-	if len(msgs) < max {
-		blockFor := block
-		if blockFor <= 0 {
-			blockFor = -1 // no BLOCK argument: return at once
-		}
-		streams, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: consumer,
-			Streams: []string{key, ">"}, Count: int64(max - len(msgs)), Block: blockFor}).Result()
-		if err != nil && err != redis.Nil {
-			return nil, fmt.Errorf("store: outbox read: %w", err)
-		}
-		for _, st := range streams {
-			msgs = append(msgs, st.Messages...)
-		}
+		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
 	out := make([]qunsu.Envelope, 0, len(msgs))
 	for _, m := range msgs {
@@ -52,30 +37,86 @@ func (s *Store) Receive(ctx context.Context, tenant, group, consumer string, max
 	return out, nil
 }
 
-// Done acknowledges messages for the group.
-func (s *Store) Done(ctx context.Context, tenant, group string, ids ...string) error {
+// Done acknowledges entries for platform.
+func (s *Store) Done(ctx context.Context, tenant, platform string, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := s.rdb.XAck(ctx, outboxKey(tenant), group, ids...).Err(); err != nil {
+	if err := s.rdb.XAck(ctx, outboxKey(tenant), platform, ids...).Err(); err != nil {
 		return fmt.Errorf("store: outbox ack: %w", err)
 	}
 	return nil
 }
 
-// Sent reports whether platform already posted the message with key.
-func (s *Store) Sent(ctx context.Context, tenant, platform, key string) (bool, error) {
-	n, err := s.rdb.Exists(ctx, sentKey(tenant, platform, key)).Result()
-	if err != nil {
-		return false, fmt.Errorf("store: sent: %w", err)
+// BeginSend claims the posting of a message (see beginSendScript).
+func (s *Store) BeginSend(ctx context.Context, tenant, platform, key, sender string, lease time.Duration) (qunsu.SendState, time.Time, error) {
+	keys := []string{sentKey(tenant, platform, key), lockKey(tenant, platform, key), tryKey(tenant, platform, key)}
+	res, err := beginSendScript.Run(ctx, s.rdb, keys, time.Now().UnixMilli(), lease.Milliseconds(), int(tryTTL.Seconds()), sender).StringSlice()
+	if err != nil || len(res) != 2 {
+		return 0, time.Time{}, fmt.Errorf("store: begin send: %v %w", res, err)
 	}
-	return n == 1, nil
+	switch res[0] {
+	case "done":
+		return qunsu.SendDone, time.Time{}, nil
+	case "busy":
+		return qunsu.SendBusy, time.Time{}, nil
+	case "resumed":
+		ms, _ := strconv.ParseInt(res[1], 10, 64)
+		return qunsu.SendResumed, time.UnixMilli(ms), nil
+	}
+	return qunsu.SendFresh, time.Time{}, nil
 }
 
-// MarkSent records that platform posted the message with key (kept 14 days).
-func (s *Store) MarkSent(ctx context.Context, tenant, platform, key string) error {
-	if err := s.rdb.Set(ctx, sentKey(tenant, platform, key), "1", 14*24*time.Hour).Err(); err != nil {
-		return fmt.Errorf("store: mark sent: %w", err)
+// FinishSend marks a message posted, releases it and acknowledges its entry, at once.
+func (s *Store) FinishSend(ctx context.Context, tenant, platform, key, id string) error {
+	pipe := s.rdb.TxPipeline()
+	pipe.Set(ctx, sentKey(tenant, platform, key), "1", sentTTL)
+	pipe.Del(ctx, lockKey(tenant, platform, key), tryKey(tenant, platform, key))
+	pipe.XAck(ctx, outboxKey(tenant), platform, id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: finish send: %w", err)
 	}
 	return nil
+}
+
+// deadLetter is an entry of a platform's dead-letter list.
+type deadLetter struct {
+	At      time.Time     `json:"at"`
+	Reason  string        `json:"reason"`
+	Message qunsu.Message `json:"message"`
+}
+
+// Bury keeps a refused message on the platform's dead-letter list and
+// acknowledges its entry, at once.
+func (s *Store) Bury(ctx context.Context, tenant, platform, id string, m qunsu.Message, reason string) error {
+	js, err := json.Marshal(deadLetter{At: time.Now(), Reason: reason, Message: m})
+	if err != nil {
+		return fmt.Errorf("store: bury: %w", err)
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.LPush(ctx, deadKey(tenant, platform), js)
+	pipe.LTrim(ctx, deadKey(tenant, platform), 0, deadMax-1)
+	pipe.Del(ctx, lockKey(tenant, platform, m.Key))
+	pipe.XAck(ctx, outboxKey(tenant), platform, id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("store: bury: %w", err)
+	}
+	return nil
+}
+
+// Buried returns the reasons of a platform's dead letters, newest first.
+func (s *Store) Buried(ctx context.Context, tenant, platform string) ([]string, error) {
+	raw, err := s.rdb.LRange(ctx, deadKey(tenant, platform), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: buried: %w", err)
+	}
+	out := make([]string, 0, len(raw))
+	for _, r := range raw {
+		var d deadLetter
+		if err := json.Unmarshal([]byte(r), &d); err != nil {
+			return nil, fmt.Errorf("store: decode dead letter: %w", err)
+		}
+		out = append(out, d.Message.Key+": "+d.Reason)
+	}
+	return out, nil
 }

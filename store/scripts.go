@@ -5,18 +5,21 @@ import "github.com/redis/go-redis/v9"
 // commitScript writes one qunsu.Change atomically.
 //
 // KEYS: 1 complaint hash, 2 timeline, 3 all index, 4 open index, 5 timers,
-// 6 inflight, 7 due hash, 8 outbox, 9 once key.
+// 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key.
 //
 //	ARGV: 1 payload JSON {
 //	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
 //	  (already carrying expect+1), id, score: reported ms, open: "1"/"0",
-//	  once: "1" if KEYS[9] applies, events: [JSON], schedule: [[member, ms]],
-//	  unschedule: [member], claimed: member or "", messages: [[key, JSON]] }
+//	  once: "1" if KEYS[9] applies, handles: "1" if KEYS[10] applies,
+//	  events: [JSON], schedule: [[member, ms]], unschedule: [member],
+//	  claimed: member or "", messages: [[key, JSON]] }
 //
-// Returns "ok", "conflict" (version moved: nothing written) or "once" (the once
-// key was taken: events and messages skipped, timers still applied).
+// Returns "ok", "handled" (the inbound message was acted on: nothing written),
+// "conflict" (version moved: nothing written) or "once" (the once key was taken:
+// events and messages skipped, timers still applied).
 var commitScript = redis.NewScript(`
 local p = cjson.decode(ARGV[1])
+if p.handles == "1" and redis.call("EXISTS", KEYS[10]) == 1 then return "handled" end
 if p.has == "1" then
   local v = tonumber(redis.call("HGET", KEYS[1], "v") or "0")
   if v ~= tonumber(p.expect) then return "conflict" end
@@ -30,6 +33,7 @@ if p.claimed ~= "" then
   redis.call("ZREM", KEYS[6], p.claimed)
   redis.call("HDEL", KEYS[7], p.claimed)
 end
+if p.handles == "1" then redis.call("SET", KEYS[10], "1", "EX", 259200) end
 if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) then return "once" end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
 for _, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "m", m[2]) end
@@ -64,4 +68,33 @@ if #expired < max then
   end
 end
 return out
+`)
+
+// acceptScript queues an inbound message once.
+//
+// KEYS: 1 seen key of the message, 2 inbox stream.
+// ARGV: 1 inbound JSON, 2 seconds the seen mark is kept.
+// Returns 1 if queued, 0 if the message was seen before.
+var acceptScript = redis.NewScript(`
+if not redis.call("SET", KEYS[1], "1", "NX", "EX", ARGV[2]) then return 0 end
+redis.call("XADD", KEYS[2], "*", "m", ARGV[1])
+return 1
+`)
+
+// beginSendScript claims the posting of one message on one platform for one
+// sender; the sender that holds the claim may call it again to extend it.
+//
+// KEYS: 1 sent mark, 2 lock, 3 try mark.
+// ARGV: 1 now ms, 2 lease ms, 3 seconds the try mark is kept, 4 the sender.
+// Returns {state, tried ms}: "done" (posted already), "busy" (held by another
+// sender), "resumed" (tried before at tried ms, outcome unknown) or "fresh".
+var beginSendScript = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 1 then return {"done", ""} end
+local holder = redis.call("GET", KEYS[2])
+if holder and holder ~= ARGV[4] then return {"busy", ""} end
+redis.call("SET", KEYS[2], ARGV[4], "PX", ARGV[2])
+local tried = redis.call("GET", KEYS[3])
+if tried then return {"resumed", tried} end
+redis.call("SET", KEYS[3], ARGV[1], "EX", ARGV[3])
+return {"fresh", ""}
 `)

@@ -205,12 +205,128 @@ func TestOutboxReclaimsUnfinishedMessages(t *testing.T) {
 	if other, _ := s.Receive(ctx, tenant, "wecom", "W", 10, time.Hour, 0); len(other) != 2 {
 		t.Errorf("second group got %d", len(other))
 	}
-	if sent, _ := s.Sent(ctx, tenant, "slack", "2"); sent {
-		t.Error("sent before marked")
+}
+
+// A message is posted once: the first sender claims it, a second sees it busy,
+// a sender that died mid-post leaves it resumable with the time it tried, and
+// once finished every later claim finds it done.
+func TestSendClaimsPostEachMessageOnce(t *testing.T) {
+	s, tenant := newStore(t)
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{{Text: "a", Key: "k1"}}}); err != nil {
+		t.Fatal(err)
 	}
-	_ = s.MarkSent(ctx, tenant, "slack", "2")
-	if sent, _ := s.Sent(ctx, tenant, "slack", "2"); !sent {
-		t.Error("not sent after marked")
+	got, _ := s.Receive(ctx, tenant, "slack", "A", 10, time.Hour, 0)
+	before := time.Now().Add(-time.Second)
+	if st, _, err := s.BeginSend(ctx, tenant, "slack", "k1", "A", 50*time.Millisecond); err != nil || st != qunsu.SendFresh {
+		t.Fatalf("first claim: %v %v", st, err)
+	}
+	if st, _, _ := s.BeginSend(ctx, tenant, "slack", "k1", "B", time.Minute); st != qunsu.SendBusy {
+		t.Fatalf("claim while another posts: %v", st)
+	}
+	if st, _, _ := s.BeginSend(ctx, tenant, "slack", "k1", "A", 50*time.Millisecond); st != qunsu.SendResumed {
+		t.Fatalf("the holder extends its claim: %v", st)
+	}
+	if st, _, _ := s.BeginSend(ctx, tenant, "wecom", "k1", "B", time.Minute); st != qunsu.SendFresh {
+		t.Errorf("another platform's claim: %v", st)
+	}
+	time.Sleep(80 * time.Millisecond) // A died; its lease ends
+	st, tried, _ := s.BeginSend(ctx, tenant, "slack", "k1", "B", time.Minute)
+	if st != qunsu.SendResumed || tried.Before(before) || tried.After(time.Now()) {
+		t.Fatalf("claim after a crash: %v tried %v", st, tried)
+	}
+	if err := s.FinishSend(ctx, tenant, "slack", "k1", got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := s.BeginSend(ctx, tenant, "slack", "k1", "C", time.Minute); st != qunsu.SendDone {
+		t.Errorf("claim after posting: %v", st)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if again, _ := s.Receive(ctx, tenant, "slack", "B", 10, 10*time.Millisecond, 0); len(again) != 0 {
+		t.Errorf("finished entry still pending: %+v", again)
+	}
+}
+
+func TestBuryKeepsRefusedMessagesAndAcks(t *testing.T) {
+	s, tenant := newStore(t)
+	_ = s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{{Text: "a", Key: "k1"}}})
+	got, _ := s.Receive(ctx, tenant, "slack", "A", 10, time.Hour, 0)
+	if err := s.Bury(ctx, tenant, "slack", got[0].ID, got[0].Message, "channel_not_found"); err != nil {
+		t.Fatal(err)
+	}
+	if dead, _ := s.Buried(ctx, tenant, "slack"); len(dead) != 1 || dead[0] != "k1: channel_not_found" {
+		t.Errorf("dead letters %v", dead)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if again, _ := s.Receive(ctx, tenant, "slack", "B", 10, 10*time.Millisecond, 0); len(again) != 0 {
+		t.Errorf("buried entry still pending: %+v", again)
+	}
+}
+
+// An inbound message is queued once per platform id, however often it arrives,
+// and one a worker left unfinished is handed to another.
+func TestInboxAcceptsEachMessageOnce(t *testing.T) {
+	s, tenant := newStore(t)
+	in := qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: "ev:Ev1", Text: "收到 QS-20261122-001", User: "U1"}
+	for i := 0; i < 3; i++ {
+		ok, err := s.Accept(ctx, in)
+		if err != nil || ok != (i == 0) {
+			t.Fatalf("accept #%d: %v %v", i, ok, err)
+		}
+	}
+	other := in
+	other.Platform = "wecom"
+	if ok, _ := s.Accept(ctx, other); !ok {
+		t.Error("the same id on another platform was refused")
+	}
+	got, err := s.ReceiveInbound(ctx, tenant, "A", 10, time.Hour, 0)
+	if err != nil || len(got) != 2 || got[0].Inbound.Text != in.Text || got[0].Inbound.User != "U1" {
+		t.Fatalf("received %+v %v", got, err)
+	}
+	_ = s.DoneInbound(ctx, tenant, got[0].ID)
+	time.Sleep(20 * time.Millisecond)
+	again, _ := s.ReceiveInbound(ctx, tenant, "B", 10, 10*time.Millisecond, 0)
+	if len(again) != 1 || again[0].Inbound.Platform != "wecom" {
+		t.Errorf("reclaimed %+v", again)
+	}
+}
+
+// A change for an inbound message already acted on writes nothing.
+func TestHandledInboundWritesOnce(t *testing.T) {
+	s, tenant := newStore(t)
+	c := complaint(tenant)
+	first := qunsu.Change{Tenant: tenant, Complaint: c, Handles: "slack:cmd:1",
+		Messages: []qunsu.Message{{Text: "filed", Key: "k1"}}}
+	if err := s.Commit(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	again := complaint(tenant)
+	again.ID = "QS-20261122-002"
+	err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: again, Handles: "slack:cmd:1",
+		Messages: []qunsu.Message{{Text: "filed again", Key: "k2"}}})
+	if !errors.Is(err, qunsu.ErrHandled) {
+		t.Fatalf("second change for one message: %v", err)
+	}
+	if _, err := s.Complaint(ctx, tenant, again.ID); qunsu.ErrorCode(err) != qunsu.ENOTFOUND {
+		t.Errorf("the refused change stored its complaint: %v", err)
+	}
+	if msgs, _ := s.Receive(ctx, tenant, "t", "a", 10, time.Minute, 0); len(msgs) != 1 {
+		t.Errorf("%d messages, want 1", len(msgs))
+	}
+}
+
+func TestMemory(t *testing.T) {
+	s, tenant := newStore(t)
+	if _, ok, err := s.Recall(ctx, tenant, "slack:chan:x"); ok || err != nil {
+		t.Fatalf("recall of nothing: %v %v", ok, err)
+	}
+	_ = s.Remember(ctx, tenant, "slack:chan:x", "C1", 0)
+	_ = s.Remember(ctx, tenant, "slack:short", "v", 30*time.Millisecond)
+	if v, ok, _ := s.Recall(ctx, tenant, "slack:chan:x"); !ok || v != "C1" {
+		t.Errorf("recall %q %v", v, ok)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if _, ok, _ := s.Recall(ctx, tenant, "slack:short"); ok {
+		t.Error("a fact outlived its ttl")
 	}
 }
 

@@ -29,13 +29,14 @@ type Console struct {
 	Tenant   *qunsu.Settings
 	Handler  qunsu.InboundHandler
 	Outbox   qunsu.Outbox
+	Memory   qunsu.Memory // which complaint cards were shown
 	Timers   Stepper
 	Clock    *SimClock
 	Out      io.Writer
-	Speaker  string              // the default speaker's id
-	Echo     bool                // print each command before running it (demo, piped input)
-	Prompt   bool                // print a prompt (interactive terminal)
-	chats    map[string][]string // team chats created so far, with their members
+	Speaker  string               // the default speaker's id
+	Echo     bool                 // print each command before running it (demo, piped input)
+	Prompt   bool                 // print a prompt (interactive terminal)
+	chats    map[string]*teamChat // team chats created so far
 	inbound  int
 	consumer string
 }
@@ -46,7 +47,7 @@ var Chat = qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: "console",
 // Run reads lines until EOF, `:quit` or ctx ends. Timers due at the start time
 // (e.g. while the bot was down) fire first.
 func (c *Console) Run(ctx context.Context, in io.Reader) error {
-	c.chats, c.consumer = map[string][]string{}, "console"
+	c.chats, c.consumer = map[string]*teamChat{}, "console"
 	if err := c.step(ctx); err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func (c *Console) Line(ctx context.Context, line string) (quit bool, err error) 
 func (c *Console) Say(ctx context.Context, speaker, text string) error {
 	c.inbound++
 	in := qunsu.Inbound{Tenant: c.Tenant.Tenant, Platform: Platform, Chat: Chat, User: speaker, Text: text,
-		At: c.Clock.Now(), ID: fmt.Sprintf("console-%d-%d", c.Clock.Now().UnixMilli(), c.inbound)}
+		At: c.Clock.Now(), ID: fmt.Sprintf("%d-%d", time.Now().UnixNano(), c.inbound)}
 	if err := c.Handler.Handle(ctx, in); err != nil {
 		return err
 	}
@@ -166,29 +167,45 @@ func (c *Console) Drain(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		var ids []string
 		for _, env := range batch {
-			if err := c.deliver(ctx, env.Message); err != nil {
+			if err := c.deliver(ctx, env); err != nil {
 				return err
 			}
-			ids = append(ids, env.ID)
-		}
-		if err := c.Outbox.Done(ctx, c.Tenant.Tenant, Platform, ids...); err != nil {
-			return err
 		}
 	}
 }
 
-func (c *Console) deliver(ctx context.Context, m qunsu.Message) error {
+// deliver prints a message once. A terminal cannot edit what it printed, so a
+// complaint's card is shown the first time only; later versions of it are
+// what `查看` shows.
+func (c *Console) deliver(ctx context.Context, env qunsu.Envelope) error {
+	m, tenant := env.Message, c.Tenant.Tenant
 	if m.Chat.Kind == qunsu.ChatOrigin && m.Chat.Platform != Platform {
-		return nil // answers to other platforms are theirs to post
+		return c.Outbox.Done(ctx, tenant, Platform, env.ID) // answers to other platforms are theirs to post
 	}
-	sent, err := c.Outbox.Sent(ctx, m.Tenant, Platform, m.Key)
-	if err != nil || sent {
+	state, _, err := c.Outbox.BeginSend(ctx, tenant, Platform, m.Key, c.consumer, time.Minute)
+	if err != nil {
 		return err
 	}
-	c.print(m)
-	return c.Outbox.MarkSent(ctx, m.Tenant, Platform, m.Key)
+	if state == qunsu.SendDone || state == qunsu.SendBusy {
+		return c.Outbox.Done(ctx, tenant, Platform, env.ID)
+	}
+	show := true
+	if m.Card != "" {
+		_, shown, err := c.Memory.Recall(ctx, tenant, "console:card:"+m.Card)
+		if err != nil {
+			return err
+		}
+		if show = !shown; show {
+			if err := c.Memory.Remember(ctx, tenant, "console:card:"+m.Card, "1", 0); err != nil {
+				return err
+			}
+		}
+	}
+	if show {
+		c.print(m)
+	}
+	return c.Outbox.FinishSend(ctx, tenant, Platform, m.Key, env.ID)
 }
 
 func (c *Console) speakerName() string {

@@ -20,15 +20,18 @@ func (c *Console) print(m qunsu.Message) {
 	}
 	prefix := c.chatLabel(m.Chat, name)
 	if m.Chat.Kind == qunsu.ChatTeam {
-		members, known := c.chats[m.Chat.Complaint]
+		chat, known := c.chats[m.Chat.Complaint]
+		if !known {
+			chat = &teamChat{title: m.Title}
+			c.chats[m.Chat.Complaint] = chat
+		}
 		var added []string
 		for _, id := range m.Members {
-			if !contains(members, id) {
+			if !contains(chat.members, id) {
 				added = append(added, name(id))
-				members = append(members, id)
+				chat.members = append(chat.members, id)
 			}
 		}
-		c.chats[m.Chat.Complaint] = members
 		switch {
 		case !known:
 			fmt.Fprintf(c.Out, "%s （已创建群聊「%s」，成员：%s）\n", prefix, m.Title, strings.Join(added, "、"))
@@ -37,9 +40,21 @@ func (c *Console) print(m qunsu.Message) {
 		}
 	}
 	text := qunsu.RenderMentions(m.Text, func(id string) string { return "@" + name(id) })
+	text = qunsu.RenderChatLinks(text, func(id string) string {
+		if chat, ok := c.chats[id]; ok {
+			return "「" + chat.title + "」"
+		}
+		return "「" + id + "」"
+	})
 	for _, line := range strings.Split(text, "\n") {
 		fmt.Fprintf(c.Out, "%s %s\n", prefix, line)
 	}
+}
+
+// teamChat is a complaint's team chat as the console shows it.
+type teamChat struct {
+	title   string
+	members []string
 }
 
 func (c *Console) chatLabel(chat qunsu.Chat, name func(string) string) string {

@@ -71,7 +71,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	}
 	fmt.Fprintf(stdout, "qunsu 控制台 · %s · %s · 模拟时钟 %s\n", s.Name, where, now.In(s.Location).Format("2006-01-02 15:04"))
 	fmt.Fprintln(stdout, "输入「帮助」查看命令，:help 查看控制台指令，as <姓名>: <命令> 以他人身份发言。")
-	c := &console.Console{Tenant: s, Handler: engine, Outbox: st, Timers: poller, Clock: clock,
+	c := &console.Console{Tenant: s, Handler: engine, Outbox: st, Memory: st, Timers: poller, Clock: clock,
 		Out: stdout, Speaker: speaker, Echo: echo, Prompt: interactive}
 	return c.Run(ctx, stdin)
 }
@@ -128,8 +128,12 @@ func checkConfig(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, _, err := loadSettings(*cfgPath); err != nil {
+	cfg, _, err := loadSettings(*cfgPath)
+	if err != nil {
 		return err
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(stdout, "warning:", w)
 	}
 	fmt.Fprintln(stdout, "configuration OK")
 	return nil

@@ -2,6 +2,7 @@
 //
 //	qunsu [--config F] [--now T] [--as NAME]   the console (default)
 //	qunsu demo                                  a scripted group complaint in the console
+//	qunsu serve [--config F]                    the bot for Slack (and the platforms to come)
 //	qunsu check-config [--config F]             check a configuration file
 package main
 
@@ -34,6 +35,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		return runConsole(ctx, args, stdin, stdout, interactive, false)
 	case "demo":
 		return runConsole(ctx, args, demoScript(), stdout, false, true)
+	case "serve":
+		return runServe(ctx, args, stdout, serveEnv{})
 	case "check-config":
 		return checkConfig(args, stdout)
 	case "help", "-h", "--help":
@@ -47,9 +50,12 @@ const usage = `usage:
   qunsu [--config FILE] [--now 2026-11-22T09:00:00+08:00] [--as NAME] [--tenant ID]
         the console: type commands, see what the bot posts (:help for directives)
   qunsu demo      a scripted group complaint, from report to close
+  qunsu serve [--config FILE]
+        the bot for chat platforms: HTTP endpoints on QUNSU_HTTP_ADDR, state in Redis
   qunsu check-config [--config FILE]
 environment: QUNSU_CONFIG (config file), QUNSU_REDIS_URL (Redis; empty: embedded store),
-             QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL
+             QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL,
+             QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET, QUNSU_SLACK_APP_TOKEN
 `
 
 func isTerminal(f *os.File) bool {

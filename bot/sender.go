@@ -1,0 +1,292 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"qunsu"
+)
+
+// Route is where a message goes on a platform.
+type Route struct {
+	// Chat is the platform's chat id. Messages to one chat are posted in the
+	// order they were written, one at a time.
+	Chat string
+	// Every is the least time between two posts to Chat (Slack: a second).
+	Every time.Duration
+}
+
+// Transport posts messages on one platform.
+type Transport interface {
+	// Route says where m goes, creating the chat or inviting people first when
+	// m asks for it. ok is false for a message that is not the platform's (an
+	// answer to a command typed on another platform).
+	Route(ctx context.Context, m qunsu.Message) (r Route, ok bool, err error)
+	// Deliver posts m. since is zero for a first attempt; otherwise an attempt
+	// that began at since may have reached the platform (the process died, or
+	// the answer was lost), and Deliver must look before it posts again.
+	// Errors: *RetryAfter when the platform asks to wait, Permanent when
+	// retrying cannot help, anything else is retried with backoff.
+	Deliver(ctx context.Context, r Route, m qunsu.Message, since time.Time) error
+}
+
+// Sender delivers a tenant's outbox to one platform. Each message is claimed
+// before it is posted and marked when the platform took it, so however many
+// senders run and wherever one dies, a message is posted once; one left
+// half-done is resumed, by this or another process, after Idle.
+type Sender struct {
+	Platform  string // the outbox consumer group and the namespace of its marks
+	Outbox    qunsu.Outbox
+	Transport Transport
+	Tenants   []string
+	Consumer  string
+	Idle      time.Duration // default 30s
+	Poll      time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
+	Lease     time.Duration // how long a claim on a message lasts unless extended; default 2m
+	Backoff   Backoff
+	Log       *slog.Logger
+
+	mu       sync.Mutex
+	inflight map[string]bool  // outbox entries handed to a lane
+	lanes    map[string]*lane // per tenant and chat
+	idleLane time.Duration    // a lane with nothing to do this long ends
+}
+
+type job struct {
+	tenant string
+	env    qunsu.Envelope
+	route  Route
+}
+
+// lane posts the messages of one chat in order.
+type lane struct {
+	jobs chan job
+	last time.Time // when the last post was made
+}
+
+// Run delivers until ctx ends; a message being posted then is left to be
+// resumed.
+func (s *Sender) Run(ctx context.Context) error {
+	if s.Idle <= 0 {
+		s.Idle = 30 * time.Second
+	}
+	if s.Lease <= 0 {
+		s.Lease = 2 * time.Minute
+	}
+	if s.Poll <= 0 {
+		s.Poll = 2 * time.Second
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	s.inflight, s.lanes, s.idleLane = map[string]bool{}, map[string]*lane{}, time.Minute
+	var wg sync.WaitGroup
+	for _, tenant := range s.Tenants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.dispatch(ctx, tenant, &wg)
+		}()
+	}
+	<-ctx.Done()
+	wg.Wait()
+	return nil
+}
+
+// dispatch reads the outbox and hands each message to its chat's lane.
+func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup) {
+	failures := 0
+	for ctx.Err() == nil {
+		batch, err := s.Outbox.Receive(ctx, tenant, s.Platform, s.Consumer, 50, s.Idle, s.Poll)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.Log.Error("outbox read failed", "platform", s.Platform, "tenant", tenant, "err", err)
+				sleep(ctx.Done(), s.Backoff.Wait(failures))
+				failures++
+			}
+			continue
+		}
+		failures = 0
+		for _, env := range batch {
+			if s.taken(env.ID) {
+				continue // a lane of ours has it already
+			}
+			route, ok, err := s.route(ctx, tenant, env)
+			switch {
+			case err != nil:
+				s.release(env.ID) // ctx ended, or it was buried
+			case !ok:
+				if err := s.Outbox.Done(ctx, tenant, s.Platform, env.ID); err != nil {
+					s.Log.Error("outbox ack failed", "platform", s.Platform, "tenant", tenant, "err", err)
+				}
+				s.release(env.ID)
+			default:
+				s.enqueue(ctx, job{tenant: tenant, env: env, route: route}, wg)
+			}
+		}
+	}
+}
+
+// route finds where a message goes, retrying what can be retried.
+func (s *Sender) route(ctx context.Context, tenant string, env qunsu.Envelope) (Route, bool, error) {
+	for n := 0; ; n++ {
+		r, ok, err := s.Transport.Route(ctx, env.Message)
+		if err == nil {
+			return r, ok, nil
+		}
+		if IsPermanent(err) {
+			s.bury(ctx, tenant, env, err)
+			return Route{}, false, err
+		}
+		wait := s.Backoff.Wait(n)
+		var ra *RetryAfter
+		if errors.As(err, &ra) {
+			wait = ra.Wait
+		}
+		s.Log.Warn("route failed; retrying", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "wait", wait, "err", err)
+		if !sleep(ctx.Done(), wait) {
+			return Route{}, false, ctx.Err()
+		}
+	}
+}
+
+// taken marks an entry as handed to a lane; it reports whether it was already.
+func (s *Sender) taken(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[id] {
+		return true
+	}
+	s.inflight[id] = true
+	return false
+}
+
+func (s *Sender) release(id string) {
+	s.mu.Lock()
+	delete(s.inflight, id)
+	s.mu.Unlock()
+}
+
+// enqueue hands a job to its chat's lane, starting the lane if needed.
+func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
+	key := j.tenant + "\x00" + j.route.Chat
+	s.mu.Lock()
+	l := s.lanes[key]
+	if l == nil {
+		l = &lane{jobs: make(chan job, 256)}
+		s.lanes[key] = l
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.runLane(ctx, key, l)
+		}()
+	}
+	s.mu.Unlock()
+	select {
+	case l.jobs <- j:
+	case <-ctx.Done():
+		s.release(j.env.ID)
+	}
+}
+
+// runLane posts a chat's messages one by one, and ends when idle.
+func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
+	timer := time.NewTimer(s.idleLane)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-l.jobs:
+			s.post(ctx, l, j)
+			s.release(j.env.ID)
+			timer.Reset(s.idleLane)
+		case <-timer.C:
+			s.mu.Lock()
+			if len(l.jobs) == 0 {
+				delete(s.lanes, key)
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+			timer.Reset(s.idleLane)
+		}
+	}
+}
+
+// post delivers one message: claim it, wait for the chat's turn, deliver,
+// and on failure wait and go again until the platform takes it, refuses it for
+// good, or ctx ends.
+func (s *Sender) post(ctx context.Context, l *lane, j job) {
+	m, tenant := j.env.Message, j.tenant
+	log := s.Log.With("platform", s.Platform, "tenant", tenant, "key", m.Key, "chat", j.route.Chat)
+	uncertain := false // an attempt of ours may have reached the platform
+	for n := 0; ctx.Err() == nil; n++ {
+		state, tried, err := s.Outbox.BeginSend(ctx, tenant, s.Platform, m.Key, s.Consumer, s.Lease)
+		if err != nil {
+			log.Error("claim failed", "err", err)
+			sleep(ctx.Done(), s.Backoff.Wait(n))
+			continue
+		}
+		switch state {
+		case qunsu.SendDone:
+			if err := s.Outbox.Done(ctx, tenant, s.Platform, j.env.ID); err != nil {
+				log.Error("outbox ack failed", "err", err)
+			}
+			return
+		case qunsu.SendBusy:
+			return // another sender is posting it; it acknowledges the entry
+		}
+		since := time.Time{}
+		if state == qunsu.SendResumed && (n == 0 || uncertain) {
+			since = tried
+		}
+		sleep(ctx.Done(), time.Until(l.last.Add(j.route.Every)))
+		err = s.Transport.Deliver(ctx, j.route, m, since)
+		l.last = time.Now()
+		if err == nil {
+			s.finish(ctx, log, tenant, m.Key, j.env.ID)
+			return
+		}
+		var ra *RetryAfter
+		switch {
+		case IsPermanent(err):
+			log.Error("platform refused the message for good; set aside", "err", err)
+			s.bury(ctx, tenant, j.env, err)
+			return
+		case errors.As(err, &ra):
+			uncertain = false // refused: nothing was posted
+			log.Warn("rate limited", "wait", ra.Wait)
+			l.last = time.Now().Add(ra.Wait - j.route.Every)
+		default:
+			uncertain = true
+			wait := s.Backoff.Wait(n)
+			log.Warn("delivery failed; retrying", "wait", wait, "err", err)
+			sleep(ctx.Done(), wait)
+		}
+	}
+}
+
+// finish records a posted message, insisting: until it is recorded, a restart
+// would have to look on the platform again.
+func (s *Sender) finish(ctx context.Context, log *slog.Logger, tenant, key, id string) {
+	for n := 0; ; n++ {
+		err := s.Outbox.FinishSend(context.WithoutCancel(ctx), tenant, s.Platform, key, id)
+		if err == nil {
+			return
+		}
+		log.Error("recording a posted message failed; retrying", "err", err)
+		if !sleep(ctx.Done(), s.Backoff.Wait(n)) {
+			return
+		}
+	}
+}
+
+func (s *Sender) bury(ctx context.Context, tenant string, env qunsu.Envelope, reason error) {
+	if err := s.Outbox.Bury(context.WithoutCancel(ctx), tenant, s.Platform, env.ID, env.Message, reason.Error()); err != nil {
+		s.Log.Error("setting a refused message aside failed", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "err", err)
+	}
+}

@@ -1,0 +1,60 @@
+package slack
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"qunsu/bot"
+)
+
+// slackError returns the error code of a Web API answer ("channel_not_found"),
+// or "" for no error or one that is not Slack's.
+func slackError(err error) string {
+	var e slackgo.SlackErrorResponse
+	if errors.As(err, &e) {
+		return e.Err
+	}
+	return ""
+}
+
+// transient are Slack's error codes worth trying again.
+var transient = map[string]bool{
+	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
+	"team_added_to_org": true,
+}
+
+// classify says what the sender should do with a Web API error: wait as told
+// (429), try again with backoff (5xx, network, Slack's transient codes), or set
+// the message aside (every other error code: a channel gone, a scope missing).
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var limited *slackgo.RateLimitedError
+	if errors.As(err, &limited) {
+		return &bot.RetryAfter{Wait: max(limited.RetryAfter, time.Second), Err: err}
+	}
+	if bot.IsPermanent(err) {
+		return err
+	}
+	var status slackgo.StatusCodeError
+	if errors.As(err, &status) {
+		if status.Code == http.StatusTooManyRequests {
+			return &bot.RetryAfter{Wait: time.Second, Err: err}
+		}
+		if status.Code >= 500 {
+			return err
+		}
+		return bot.Permanent(err)
+	}
+	switch code := slackError(err); {
+	case code == "ratelimited":
+		return &bot.RetryAfter{Wait: time.Second, Err: err}
+	case code != "" && !transient[code]:
+		return bot.Permanent(err)
+	}
+	return err
+}

@@ -1,0 +1,337 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	slackgo "github.com/slack-go/slack"
+
+	"qunsu"
+	"qunsu/bot"
+)
+
+// What the adapter remembers, per tenant.
+func teamKey(complaint string) string    { return "slack:team:" + complaint }    // complaint -> channel id
+func membersKey(complaint string) string { return "slack:members:" + complaint } // people invited, comma-separated
+func channelKey(channel string) string   { return "slack:channel:" + channel }   // channel id -> complaint
+func cardKey(complaint string) string    { return "slack:card:" + complaint }    // "channel ts" of the pinned card
+func dmKey(user string) string           { return "slack:dm:" + user }           // user id -> IM channel id
+
+// metadataType marks qunsu's posts, so a sender that resumes after a crash can
+// find what it posted by the message's idempotency key.
+const metadataType = "qunsu_message"
+
+// Route finds the Slack channel of a message, creating a complaint's channel
+// and inviting its people on the way.
+func (a *Adapter) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
+	var channel string
+	var err error
+	switch m.Chat.Kind {
+	case qunsu.ChatOrigin:
+		if m.Chat.Platform != Platform {
+			return bot.Route{}, false, nil
+		}
+		channel = m.Chat.ID
+	case qunsu.ChatTeam:
+		channel, err = a.teamChannel(ctx, m)
+	case qunsu.ChatManagers:
+		if channel = a.tenant.Managers[Platform]; channel == "" {
+			err = bot.Permanent(errors.New("no managers' channel for Slack: set tenants[].managers.slack"))
+		}
+	case qunsu.ChatDirect:
+		channel, err = a.directChannel(ctx, m.Chat.Person)
+	default:
+		err = bot.Permanent(fmt.Errorf("unknown chat kind %q", m.Chat.Kind))
+	}
+	if err != nil {
+		return bot.Route{}, false, classify(err)
+	}
+	return bot.Route{Chat: channel, Every: a.cfg.PostInterval}, true, nil
+}
+
+// teamChannel returns a complaint's channel, creating it the first time, and
+// invites the message's members who are not in it yet.
+func (a *Adapter) teamChannel(ctx context.Context, m qunsu.Message) (string, error) {
+	t := a.tenant.Tenant
+	channel, ok, err := a.memory.Recall(ctx, t, teamKey(m.Chat.Complaint))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if channel, err = a.createChannel(ctx, channelName(m.Chat.Complaint, m.Chat.Name)); err != nil {
+			return "", err
+		}
+		if err := a.memory.Remember(ctx, t, channelKey(channel), m.Chat.Complaint, 0); err != nil {
+			return "", err
+		}
+		if err := a.memory.Remember(ctx, t, teamKey(m.Chat.Complaint), channel, 0); err != nil {
+			return "", err
+		}
+		a.log.Info("complaint channel created", "complaint", m.Chat.Complaint, "channel", channel)
+	}
+	return channel, a.invite(ctx, channel, m.Chat.Complaint, m.Members)
+}
+
+// createChannel creates a channel, or finds the one a crashed attempt created.
+func (a *Adapter) createChannel(ctx context.Context, name string) (string, error) {
+	ch, err := a.api.CreateConversationContext(ctx, slackgo.CreateConversationParams{ChannelName: name, IsPrivate: a.cfg.PrivateChannels})
+	if err == nil {
+		return ch.ID, nil
+	}
+	if slackError(err) != "name_taken" {
+		return "", err
+	}
+	found, err := a.findChannel(ctx, name)
+	if err != nil || found == "" {
+		return "", bot.Permanent(fmt.Errorf("channel #%s exists and the bot cannot see it: %w", name, err))
+	}
+	return found, nil
+}
+
+// findChannel looks for a channel the bot can see by name, joining it if public.
+func (a *Adapter) findChannel(ctx context.Context, name string) (string, error) {
+	params := &slackgo.GetConversationsParameters{Types: []string{"public_channel", "private_channel"}, Limit: 200, ExcludeArchived: true}
+	for page := 0; page < 50; page++ {
+		chans, cursor, err := a.api.GetConversationsContext(ctx, params)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range chans {
+			if c.Name != name {
+				continue
+			}
+			if !c.IsMember {
+				if _, _, _, err := a.api.JoinConversationContext(ctx, c.ID); err != nil {
+					return "", err
+				}
+			}
+			return c.ID, nil
+		}
+		if cursor == "" {
+			break
+		}
+		params.Cursor = cursor
+	}
+	return "", nil
+}
+
+// invite brings people into a complaint's channel. People Slack does not know
+// are logged and left out: a missing invitation must not hold up the posts.
+func (a *Adapter) invite(ctx context.Context, channel, complaint string, members []string) error {
+	t := a.tenant.Tenant
+	list, _, err := a.memory.Recall(ctx, t, membersKey(complaint))
+	if err != nil {
+		return err
+	}
+	invited := strings.Split(list, ",")
+	var people, users []string
+	for _, person := range members {
+		if contains(invited, person) {
+			continue
+		}
+		user, ok, err := a.people.userID(ctx, person)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			a.log.Warn("cannot invite a person Slack does not know; add their slack id or e-mail", "person", person, "complaint", complaint)
+			continue
+		}
+		people, users = append(people, person), append(users, user)
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	if _, err := a.api.InviteUsersToConversationContext(ctx, channel, users...); err != nil {
+		switch slackError(err) {
+		case "already_in_channel":
+		case "user_not_found", "cant_invite", "user_is_restricted", "user_is_ultra_restricted", "cant_invite_self":
+			a.inviteEach(ctx, channel, users)
+		default:
+			return err
+		}
+	}
+	invited = append(invited, people...)
+	return a.memory.Remember(ctx, t, membersKey(complaint), strings.Trim(strings.Join(invited, ","), ","), 0)
+}
+
+// inviteEach invites one by one, after Slack refused a whole list for one user.
+func (a *Adapter) inviteEach(ctx context.Context, channel string, users []string) {
+	for _, u := range users {
+		if _, err := a.api.InviteUsersToConversationContext(ctx, channel, u); err != nil && slackError(err) != "already_in_channel" {
+			a.log.Warn("invitation refused", "user", u, "channel", channel, "err", err)
+		}
+	}
+}
+
+// directChannel returns the IM channel with a person.
+func (a *Adapter) directChannel(ctx context.Context, person string) (string, error) {
+	user, ok, err := a.people.userID(ctx, person)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", bot.Permanent(fmt.Errorf("person %q has no Slack id or e-mail Slack knows", person))
+	}
+	if channel, found, err := a.memory.Recall(ctx, a.tenant.Tenant, dmKey(user)); err != nil || found {
+		return channel, err
+	}
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		return "", err
+	}
+	return ch.ID, a.memory.Remember(ctx, a.tenant.Tenant, dmKey(user), ch.ID, 0)
+}
+
+// Deliver posts a message; a complaint's card is posted and pinned the first
+// time and edited in place after. A resumed delivery looks in the channel's
+// history for the message's key before posting again.
+func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, since time.Time) error {
+	p, err := a.render(ctx, m)
+	if err != nil {
+		return classify(err)
+	}
+	if !since.IsZero() {
+		ts, found, err := a.findPosted(ctx, r.Chat, m.Key, since)
+		if err != nil {
+			return classify(err)
+		}
+		if found {
+			a.log.Info("found a post of an interrupted delivery; not posting again", "key", m.Key, "channel", r.Chat)
+			if m.Card != "" {
+				return classify(a.keepCard(ctx, m.Card, r.Chat, ts))
+			}
+			return nil
+		}
+	}
+	if m.Card != "" {
+		return classify(a.deliverCard(ctx, r.Chat, m, p))
+	}
+	_, err = a.postTo(ctx, r.Chat, m, p)
+	return classify(err)
+}
+
+// deliverCard edits a complaint's pinned card, or posts and pins it.
+func (a *Adapter) deliverCard(ctx context.Context, channel string, m qunsu.Message, p post) error {
+	where, ok, err := a.memory.Recall(ctx, a.tenant.Tenant, cardKey(m.Card))
+	if err != nil {
+		return err
+	}
+	if ok {
+		cardChannel, ts, _ := strings.Cut(where, " ")
+		_, _, _, err := a.api.UpdateMessageContext(ctx, cardChannel, ts,
+			slackgo.MsgOptionText(p.text, false), slackgo.MsgOptionBlocks(p.blocks...))
+		if slackError(err) != "message_not_found" {
+			return err
+		}
+		a.log.Warn("the pinned card was deleted; posting it again", "complaint", m.Card)
+	}
+	ts, err := a.postTo(ctx, channel, m, p)
+	if err != nil {
+		return err
+	}
+	return a.keepCard(ctx, m.Card, channel, ts)
+}
+
+// keepCard remembers where a complaint's card is, and pins it.
+func (a *Adapter) keepCard(ctx context.Context, complaint, channel, ts string) error {
+	if err := a.memory.Remember(ctx, a.tenant.Tenant, cardKey(complaint), channel+" "+ts, 0); err != nil {
+		return err
+	}
+	err := a.api.AddPinContext(ctx, channel, slackgo.NewRefToMessage(channel, ts))
+	if slackError(err) == "already_pinned" {
+		return nil
+	}
+	return err
+}
+
+// postTo posts to a channel; an answer to a command typed where the bot cannot
+// post (a private channel it is not in) goes through the command's response URL.
+func (a *Adapter) postTo(ctx context.Context, channel string, m qunsu.Message, p post) (string, error) {
+	meta := slackgo.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": m.Key}}
+	post := func() (string, error) {
+		_, ts, err := a.api.PostMessageContext(ctx, channel, slackgo.MsgOptionText(p.text, false),
+			slackgo.MsgOptionBlocks(p.blocks...), slackgo.MsgOptionMetadata(meta))
+		return ts, err
+	}
+	ts, err := post()
+	code := slackError(err)
+	if code == "not_in_channel" && m.Chat.Kind != qunsu.ChatDirect {
+		// A public channel the bot is not in: join it and post again.
+		if _, _, _, jerr := a.api.JoinConversationContext(ctx, channel); jerr == nil {
+			ts, err = post()
+			code = slackError(err)
+		}
+	}
+	if (code == "not_in_channel" || code == "channel_not_found") && m.Chat.ReplyURL != "" {
+		return "", a.respond(ctx, m.Chat.ReplyURL, p)
+	}
+	return ts, err
+}
+
+// respond answers through a response URL, visible to the channel.
+func (a *Adapter) respond(ctx context.Context, url string, p post) error {
+	msg := &slackgo.WebhookMessage{Text: p.text, Blocks: &slackgo.Blocks{BlockSet: p.blocks}, ResponseType: slackgo.ResponseTypeInChannel}
+	return slackgo.PostWebhookContext(ctx, url, msg)
+}
+
+// findPosted looks in a channel's history since a time for qunsu's post with key.
+func (a *Adapter) findPosted(ctx context.Context, channel, key string, since time.Time) (string, bool, error) {
+	params := &slackgo.GetConversationHistoryParameters{ChannelID: channel, Limit: 200, IncludeAllMetadata: true,
+		Oldest: strconv.FormatFloat(float64(since.Add(-time.Minute).UnixMicro())/1e6, 'f', 6, 64)}
+	for page := 0; page < 20; page++ {
+		res, err := a.api.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", false, err
+		}
+		for _, msg := range res.Messages {
+			if msg.Metadata.EventType == metadataType && msg.Metadata.EventPayload["key"] == key {
+				return msg.Timestamp, true, nil
+			}
+		}
+		if !res.HasMore || res.ResponseMetaData.NextCursor == "" {
+			break
+		}
+		params.Cursor = res.ResponseMetaData.NextCursor
+	}
+	return "", false, nil
+}
+
+// channelName makes a Slack channel name of a complaint id and its project:
+// lowercase letters (any script), digits, hyphens and underscores, at most 80.
+func channelName(complaint, project string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(complaint + "-" + project) {
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+		if ok {
+			b.WriteRune(r)
+		} else if !dash && b.Len() > 0 {
+			b.WriteRune('-')
+		}
+		dash = !ok
+	}
+	return strings.TrimRight(clipRunes(b.String(), 80), "-")
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"qunsu"
+)
+
+// inboxGroup is the consumer group of the engine's workers on every inbox.
+const inboxGroup = "engine"
+
+// seenTTL is how long an inbound message's id is remembered: longer than any
+// platform retries (Slack: up to 5 minutes; WeCom: 3 tries in 15 seconds) or a
+// signed request stays fresh.
+const seenTTL = 24 * time.Hour
+
+// Accept queues an inbound message unless its platform and id were seen.
+func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
+	js, err := json.Marshal(in)
+	if err != nil {
+		return false, fmt.Errorf("store: accept: %w", err)
+	}
+	keys := []string{seenKey(in.Tenant, qunsu.InboundKey(in)), inboxKey(in.Tenant)}
+	n, err := acceptScript.Run(ctx, s.rdb, keys, js, int(seenTTL.Seconds())).Int()
+	if err != nil {
+		return false, fmt.Errorf("store: accept: %w", err)
+	}
+	return n == 1, nil
+}
+
+// ReceiveInbound returns queued inbound messages for the engine (see readGroup).
+func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]qunsu.InboundEnvelope, error) {
+	msgs, err := s.readGroup(ctx, inboxKey(tenant), inboxGroup, consumer, max, idle, block)
+	if err != nil {
+		return nil, fmt.Errorf("store: inbox: %w", err)
+	}
+	out := make([]qunsu.InboundEnvelope, 0, len(msgs))
+	for _, m := range msgs {
+		raw, _ := m.Values["m"].(string)
+		var in qunsu.Inbound
+		if err := json.Unmarshal([]byte(raw), &in); err != nil {
+			return nil, fmt.Errorf("store: decode inbound %s: %w", m.ID, err)
+		}
+		out = append(out, qunsu.InboundEnvelope{ID: m.ID, Inbound: in})
+	}
+	return out, nil
+}
+
+// DoneInbound acknowledges inbox entries.
+func (s *Store) DoneInbound(ctx context.Context, tenant string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.rdb.XAck(ctx, inboxKey(tenant), inboxGroup, ids...).Err(); err != nil {
+		return fmt.Errorf("store: inbox ack: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Recall returns what a platform adapter remembered under key.
+func (s *Store) Recall(ctx context.Context, tenant, key string) (string, bool, error) {
+	v, err := s.rdb.Get(ctx, memoryKey(tenant, key)).Result()
+	if err == redis.Nil {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: recall: %w", err)
+	}
+	return v, true, nil
+}
+
+// Remember keeps value under key for ttl (0: for good).
+func (s *Store) Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, memoryKey(tenant, key), value, ttl).Err(); err != nil {
+		return fmt.Errorf("store: remember: %w", err)
+	}
+	return nil
+}
