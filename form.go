@@ -33,8 +33,10 @@ type Field struct {
 }
 
 // Form asks, on platforms that can show one (Slack's modals), for what a
-// command needs; the answers are written after Command as the user would have
-// typed them, and the engine parses and checks that line like any other.
+// command needs. Answers to keyed fields reach the engine as they are
+// (Inbound.Fields): a description may hold anything, even "户数：80". Answers to
+// fields without a key are words after the command. The engine checks both
+// like anything typed.
 type Form struct {
 	Title   string  `json:"title"`
 	Submit  string  `json:"submit"`
@@ -42,11 +44,12 @@ type Form struct {
 	Fields  []Field `json:"fields"`
 }
 
-// Line writes the command a form's answers stand for; answers[i] holds the
-// values given for Fields[i] (several for FieldChoices). Empty answers are left
-// out; line breaks become spaces, since a command is one line.
-func (f Form) Line(answers [][]string) string {
-	parts := []string{f.Command}
+// Answer turns a form's answers into a command: answers[i] holds the values
+// given for Fields[i] (several for FieldChoices). line is the command as it
+// would be typed (for the record); fields holds the keyed answers. Empty
+// answers are left out; line breaks become spaces.
+func (f Form) Answer(answers [][]string) (line string, fields map[string]string) {
+	parts, typed := []string{f.Command}, []string{f.Command}
 	for i, field := range f.Fields {
 		if i >= len(answers) {
 			break
@@ -61,10 +64,15 @@ func (f Form) Line(answers [][]string) string {
 			continue
 		}
 		value := strings.Join(vals, ",")
-		if field.Key != "" {
-			value = field.Key + "=" + value
+		if field.Key == "" {
+			parts, typed = append(parts, value), append(typed, value)
+			continue
 		}
-		parts = append(parts, value)
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		fields[field.Key] = value
+		typed = append(typed, field.Key+"="+value)
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(typed, " "), fields
 }

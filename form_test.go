@@ -2,20 +2,28 @@ package qunsu
 
 import "testing"
 
-func TestFormLineWritesAnswersAsTyped(t *testing.T) {
+func TestFormAnswer(t *testing.T) {
 	f := Form{Command: "上报", Fields: []Field{
 		{Key: "项目", Kind: FieldText}, {Key: "户数", Kind: FieldNumber},
 		{Key: "行为", Kind: FieldChoices}, {Key: "发生", Kind: FieldTime, Optional: true},
 		{Key: "描述", Kind: FieldLongText},
 	}}
-	got := f.Line([][]string{{"翡翠湾"}, {"35"}, {"banner", "media"}, nil, {"延期交付\n三个月  业主聚集"}})
-	want := "上报 项目=翡翠湾 户数=35 行为=banner,media 描述=延期交付 三个月 业主聚集"
-	if got != want {
-		t.Errorf("got  %q\nwant %q", got, want)
+	line, fields := f.Answer([][]string{{"翡翠湾"}, {"35"}, {"banner", "media"}, nil, {"延期交付\n三个月  户数：80 a=b"}})
+	if want := "上报 项目=翡翠湾 户数=35 行为=banner,media 描述=延期交付 三个月 户数：80 a=b"; line != want {
+		t.Errorf("line %q\nwant %q", line, want)
+	}
+	want := map[string]string{"项目": "翡翠湾", "户数": "35", "行为": "banner,media", "描述": "延期交付 三个月 户数：80 a=b"}
+	if len(fields) != len(want) {
+		t.Errorf("fields %v", fields)
+	}
+	for k, v := range want {
+		if fields[k] != v {
+			t.Errorf("%s: %q, want %q", k, fields[k], v)
+		}
 	}
 	note := Form{Command: "开会 QS-20261122-001", Fields: []Field{{Label: "纪要", Kind: FieldLongText}}}
-	if got := note.Line([][]string{{"确定方案"}}); got != "开会 QS-20261122-001 确定方案" {
-		t.Errorf("positional answer: %q", got)
+	if line, fields := note.Answer([][]string{{"确定方案"}}); line != "开会 QS-20261122-001 确定方案" || fields != nil {
+		t.Errorf("positional answer: %q %v", line, fields)
 	}
 }
 

@@ -88,9 +88,12 @@ type Message struct {
 	// Card, when set, names the complaint whose card this is. A platform that can
 	// edit posts keeps one card per complaint, pinned, and edits it; one that
 	// cannot posts only the first.
-	Card string    `json:"card,omitempty"`
-	Key  string    `json:"key"` // idempotency key: a platform posts a key once
-	At   time.Time `json:"at"`
+	Card string `json:"card,omitempty"`
+	// Version is the complaint version a card shows: a platform editing cards
+	// never replaces a later version with an earlier one.
+	Version int64     `json:"version,omitempty"`
+	Key     string    `json:"key"` // idempotency key: a platform posts a key once
+	At      time.Time `json:"at"`
 }
 
 var (
@@ -122,13 +125,16 @@ func replaceTokens(p *regexp.Regexp, text string, render func(string) string) st
 
 // Inbound is what someone said to the bot, on some platform.
 type Inbound struct {
-	Tenant   string    `json:"tenant"`          // the tenant the platform account belongs to
-	Platform string    `json:"platform"`        // console, slack, wecom
-	Chat     Chat      `json:"chat"`            // where it was said
-	User     string    `json:"user"`            // the speaker's handle on the platform
-	Email    string    `json:"email,omitempty"` // the speaker's e-mail, when the platform told it
-	Text     string    `json:"text"`            // the command line
-	At       time.Time `json:"at"`              // when it was received
+	Tenant   string `json:"tenant"`          // the tenant the platform account belongs to
+	Platform string `json:"platform"`        // console, slack, wecom
+	Chat     Chat   `json:"chat"`            // where it was said
+	User     string `json:"user"`            // the speaker's handle on the platform
+	Email    string `json:"email,omitempty"` // the speaker's e-mail, when the platform told it
+	Text     string `json:"text"`            // the command line
+	// Fields are a form's keyed answers (Form.Answer), taken as they are
+	// instead of the key=value words of Text.
+	Fields map[string]string `json:"fields,omitempty"`
+	At     time.Time         `json:"at"` // when it was received
 	// ID is the platform's id of the message, unique per tenant and platform:
 	// a message with an ID already seen is dropped, and replies' idempotency
 	// keys derive from it.

@@ -98,24 +98,35 @@ func (d *Directory) Person(idOrName string) (Person, bool) {
 }
 
 // Speaker returns the person who said in: by their handle on the platform, or
-// else by the e-mail the platform gave (people listed with an e-mail only).
+// else, for people listed with no handle there, by the e-mail the platform gave.
 func (d *Directory) Speaker(in Inbound) (Person, bool) {
 	for _, p := range d.People {
-		switch {
-		case in.Platform == "slack" && p.Slack != "" && p.Slack == in.User,
-			in.Platform == "wecom" && p.WeCom != "" && p.WeCom == in.User,
-			in.Platform == "console" && (p.ID == in.User || p.Name == in.User):
+		if handle, ok := p.handle(in.Platform); ok && handle == in.User {
+			return p, true
+		}
+		if in.Platform == "console" && (p.ID == in.User || p.Name == in.User) {
 			return p, true
 		}
 	}
 	if in.Email != "" {
 		for _, p := range d.People {
-			if p.Email != "" && strings.EqualFold(p.Email, in.Email) {
+			if handle, _ := p.handle(in.Platform); handle == "" && p.Email != "" && strings.EqualFold(p.Email, in.Email) {
 				return p, true
 			}
 		}
 	}
 	return Person{}, false
+}
+
+// handle returns a person's handle on a chat platform.
+func (p Person) handle(platform string) (string, bool) {
+	switch platform {
+	case "slack":
+		return p.Slack, p.Slack != ""
+	case "wecom":
+		return p.WeCom, p.WeCom != ""
+	}
+	return "", false
 }
 
 // Resolve returns the ids of the people holding role for a project and category.

@@ -46,8 +46,10 @@ type Store interface {
 	// Timeline returns a complaint's events, oldest first.
 	Timeline(ctx context.Context, tenant, id string) ([]Event, error)
 	// Commit writes a change atomically. It returns ErrConflict when the complaint
-	// changed since it was read.
+	// changed since it was read, ErrHandled when its inbound message was acted on.
 	Commit(ctx context.Context, ch Change) error
+	// Handled reports whether a change for an inbound message (InboundKey) was committed.
+	Handled(ctx context.Context, tenant, inbound string) (bool, error)
 }
 
 // TimerQueue is the deadline queue. Claimed timers are leased: one that is not
@@ -82,6 +84,9 @@ const (
 // Outbox holds messages until every platform has accepted them. Each platform
 // reads it as its own consumer group, so each gets every message.
 type Outbox interface {
+	// Subscribe starts platform's reading at the end of the outbox, unless it
+	// reads it already: a platform switched on later gets only what comes after.
+	Subscribe(ctx context.Context, tenant, platform string) error
 	// Receive returns up to max messages for platform, first those another
 	// consumer left unfinished for longer than idle, then new ones. It waits up
 	// to block for new ones (0: no wait).
@@ -94,11 +99,11 @@ type Outbox interface {
 	// again to extend it.
 	BeginSend(ctx context.Context, tenant, platform, key, sender string, lease time.Duration) (state SendState, tried time.Time, err error)
 	// FinishSend records that platform posted the message with key and marks
-	// its entry handled.
-	FinishSend(ctx context.Context, tenant, platform, key, id string) error
+	// its entry handled; sender's claim ends.
+	FinishSend(ctx context.Context, tenant, platform, key, sender, id string) error
 	// Bury sets aside a message the platform refused for good, with the reason,
 	// and marks its entry handled: it stays on record, it is not retried.
-	Bury(ctx context.Context, tenant, platform, id string, m Message, reason string) error
+	Bury(ctx context.Context, tenant, platform, sender, id string, m Message, reason string) error
 }
 
 // InboundEnvelope is an inbound message read from the inbox.
@@ -130,6 +135,8 @@ type Memory interface {
 	Recall(ctx context.Context, tenant, key string) (string, bool, error)
 	// Remember keeps value under key, for ttl (0: for good).
 	Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error
+	// Forget drops what is kept under keys.
+	Forget(ctx context.Context, tenant string, keys ...string) error
 }
 
 // TimerHandler acts on a due timer; the scheduler calls it.

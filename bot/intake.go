@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -44,7 +45,7 @@ func (in *Intake) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				in.work(ctx, tenant, in.Consumer+"-"+string(rune('a'+w)))
+				in.work(ctx, tenant, fmt.Sprintf("%s-%d", in.Consumer, w))
 			}()
 		}
 	}
@@ -55,7 +56,9 @@ func (in *Intake) Run(ctx context.Context) error {
 func (in *Intake) work(ctx context.Context, tenant, consumer string) {
 	failures := 0
 	for ctx.Err() == nil {
-		batch, err := in.Inbox.ReceiveInbound(ctx, tenant, consumer, 10, in.Idle, in.Poll)
+		// One at a time: a message waiting behind a slow one in a batch could
+		// be taken over by another worker while this one still means to do it.
+		batch, err := in.Inbox.ReceiveInbound(ctx, tenant, consumer, 1, in.Idle, in.Poll)
 		if err != nil {
 			if ctx.Err() == nil {
 				in.Log.Error("inbox read failed", "tenant", tenant, "err", err)

@@ -63,12 +63,17 @@ type job struct {
 
 // lane posts the messages of one chat in order.
 type lane struct {
-	jobs chan job
-	last time.Time // when the last post was made
+	jobs    chan job
+	pending int       // jobs handed to it and not finished (guarded by Sender.mu): it retires at 0 only
+	next    time.Time // the chat's next post may not come before
 }
 
+// idleLane is how long a lane with nothing to do lives on.
+const idleLane = time.Minute
+
 // Run delivers until ctx ends; a message being posted then is left to be
-// resumed.
+// resumed. Call Outbox.Subscribe for the platform before anything is written
+// that it must post.
 func (s *Sender) Run(ctx context.Context) error {
 	if s.Idle <= 0 {
 		s.Idle = 30 * time.Second
@@ -82,7 +87,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
-	s.inflight, s.lanes, s.idleLane = map[string]bool{}, map[string]*lane{}, time.Minute
+	s.inflight, s.lanes = map[string]bool{}, map[string]*lane{}
 	var wg sync.WaitGroup
 	for _, tenant := range s.Tenants {
 		wg.Add(1)
@@ -130,7 +135,9 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 	}
 }
 
-// route finds where a message goes, retrying what can be retried.
+// route finds where a message goes. It tries a few times, then leaves the
+// message pending (it comes back after Idle) rather than hold up every other
+// chat of the tenant; a message the platform can never take is set aside.
 func (s *Sender) route(ctx context.Context, tenant string, env qunsu.Envelope) (Route, bool, error) {
 	for n := 0; ; n++ {
 		r, ok, err := s.Transport.Route(ctx, env.Message)
@@ -138,6 +145,7 @@ func (s *Sender) route(ctx context.Context, tenant string, env qunsu.Envelope) (
 			return r, ok, nil
 		}
 		if IsPermanent(err) {
+			s.Log.Error("platform refused the message for good; set aside", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "err", err)
 			s.bury(ctx, tenant, env, err)
 			return Route{}, false, err
 		}
@@ -146,7 +154,10 @@ func (s *Sender) route(ctx context.Context, tenant string, env qunsu.Envelope) (
 		if errors.As(err, &ra) {
 			wait = ra.Wait
 		}
-		s.Log.Warn("route failed; retrying", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "wait", wait, "err", err)
+		if n >= 2 || wait > 5*time.Second {
+			s.Log.Warn("route failed; trying again later", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "after", s.Idle, "err", err)
+			return Route{}, false, err
+		}
 		if !sleep(ctx.Done(), wait) {
 			return Route{}, false, ctx.Err()
 		}
@@ -184,6 +195,7 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 			s.runLane(ctx, key, l)
 		}()
 	}
+	l.pending++ // from here on the lane stays until this job is done
 	s.mu.Unlock()
 	select {
 	case l.jobs <- j:
@@ -194,7 +206,7 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 
 // runLane posts a chat's messages one by one, and ends when idle.
 func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
-	timer := time.NewTimer(s.idleLane)
+	timer := time.NewTimer(idleLane)
 	defer timer.Stop()
 	for {
 		select {
@@ -202,29 +214,37 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 			return
 		case j := <-l.jobs:
 			s.post(ctx, l, j)
-			s.release(j.env.ID)
-			timer.Reset(s.idleLane)
+			s.mu.Lock()
+			delete(s.inflight, j.env.ID)
+			l.pending--
+			s.mu.Unlock()
+			timer.Reset(idleLane)
 		case <-timer.C:
 			s.mu.Lock()
-			if len(l.jobs) == 0 {
+			if l.pending == 0 {
 				delete(s.lanes, key)
 				s.mu.Unlock()
 				return
 			}
 			s.mu.Unlock()
-			timer.Reset(s.idleLane)
+			timer.Reset(idleLane)
 		}
 	}
 }
 
-// post delivers one message: claim it, wait for the chat's turn, deliver,
-// and on failure wait and go again until the platform takes it, refuses it for
-// good, or ctx ends.
+// post delivers one message: wait for the chat's turn, claim the message,
+// deliver; on failure wait and go again until the platform takes it, refuses
+// it for good, or ctx ends. A message another sender holds is waited for, so
+// the chat's order holds even after a crash.
 func (s *Sender) post(ctx context.Context, l *lane, j job) {
 	m, tenant := j.env.Message, j.tenant
 	log := s.Log.With("platform", s.Platform, "tenant", tenant, "key", m.Key, "chat", j.route.Chat)
-	uncertain := false // an attempt of ours may have reached the platform
+	// uncertain: an earlier attempt may have reached the platform, so Deliver
+	// must look first. A rate-limited call says nothing about earlier ones, so
+	// nothing makes it certain again.
+	uncertain := false
 	for n := 0; ctx.Err() == nil; n++ {
+		sleep(ctx.Done(), time.Until(l.next)) // before the claim, so that no lease is spent waiting
 		state, tried, err := s.Outbox.BeginSend(ctx, tenant, s.Platform, m.Key, s.Consumer, s.Lease)
 		if err != nil {
 			log.Error("claim failed", "err", err)
@@ -238,15 +258,20 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 			}
 			return
 		case qunsu.SendBusy:
-			return // another sender is posting it; it acknowledges the entry
+			sleep(ctx.Done(), s.Backoff.Wait(n)) // until its sender is done, or its lease ends
+			continue
+		case qunsu.SendResumed:
+			uncertain = uncertain || n == 0 // another process's attempt, or ours before a crash
 		}
 		since := time.Time{}
-		if state == qunsu.SendResumed && (n == 0 || uncertain) {
+		if uncertain {
 			since = tried
 		}
-		sleep(ctx.Done(), time.Until(l.last.Add(j.route.Every)))
-		err = s.Transport.Deliver(ctx, j.route, m, since)
-		l.last = time.Now()
+		// Bounded, so that the claim outlives the attempt.
+		dctx, cancel := context.WithTimeout(ctx, s.Lease/2)
+		err = s.Transport.Deliver(dctx, j.route, m, since)
+		cancel()
+		l.next = time.Now().Add(j.route.Every)
 		if err == nil {
 			s.finish(ctx, log, tenant, m.Key, j.env.ID)
 			return
@@ -258,9 +283,8 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 			s.bury(ctx, tenant, j.env, err)
 			return
 		case errors.As(err, &ra):
-			uncertain = false // refused: nothing was posted
 			log.Warn("rate limited", "wait", ra.Wait)
-			l.last = time.Now().Add(ra.Wait - j.route.Every)
+			l.next = time.Now().Add(ra.Wait)
 		default:
 			uncertain = true
 			wait := s.Backoff.Wait(n)
@@ -274,7 +298,7 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 // would have to look on the platform again.
 func (s *Sender) finish(ctx context.Context, log *slog.Logger, tenant, key, id string) {
 	for n := 0; ; n++ {
-		err := s.Outbox.FinishSend(context.WithoutCancel(ctx), tenant, s.Platform, key, id)
+		err := s.Outbox.FinishSend(context.WithoutCancel(ctx), tenant, s.Platform, key, s.Consumer, id)
 		if err == nil {
 			return
 		}
@@ -286,7 +310,7 @@ func (s *Sender) finish(ctx context.Context, log *slog.Logger, tenant, key, id s
 }
 
 func (s *Sender) bury(ctx context.Context, tenant string, env qunsu.Envelope, reason error) {
-	if err := s.Outbox.Bury(context.WithoutCancel(ctx), tenant, s.Platform, env.ID, env.Message, reason.Error()); err != nil {
+	if err := s.Outbox.Bury(context.WithoutCancel(ctx), tenant, s.Platform, s.Consumer, env.ID, env.Message, reason.Error()); err != nil {
 		s.Log.Error("setting a refused message aside failed", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "err", err)
 	}
 }

@@ -36,6 +36,8 @@ type platform struct {
 	after func(m qunsu.Message, attempt int) error
 	// hang, if set, blocks an attempt after posting until ctx ends (a process dying mid-send).
 	hang func(m qunsu.Message) bool
+	// lookup, if set, may fail the look before a resumed attempt.
+	lookup func(m qunsu.Message, attempt int) error
 }
 
 func newPlatform() *platform {
@@ -58,6 +60,12 @@ func (p *platform) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, si
 	n := p.attempts[m.Key]
 	if !since.IsZero() {
 		p.lookups++
+		if p.lookup != nil {
+			if err := p.lookup(m, n); err != nil {
+				p.mu.Unlock()
+				return err
+			}
+		}
 		if p.posted[m.Key] > 0 {
 			p.mu.Unlock()
 			return nil // found it on the platform: posted already
@@ -282,5 +290,40 @@ func TestTwoSendersPostEachMessageOnce(t *testing.T) {
 		if n := p.count(m.Key); n != 1 {
 			t.Errorf("%s posted %d times", m.Key, n)
 		}
+	}
+}
+
+// An attempt whose answer was lost may have posted; a rate limit on the look
+// that follows says nothing about it, so the next attempt looks again rather
+// than posting a second time.
+func TestSenderStaysUncertainThroughRateLimits(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	p := newPlatform()
+	p.after = func(m qunsu.Message, n int) error {
+		if n == 1 {
+			return errors.New("EOF") // posted; the answer was lost
+		}
+		return nil
+	}
+	p.lookup = func(m qunsu.Message, n int) error {
+		if n == 2 {
+			return &bot.RetryAfter{Wait: 30 * time.Millisecond, Err: errors.New("ratelimited")}
+		}
+		return nil
+	}
+	enqueue(t, s, tenant, msg("C", "once"))
+	stop := start(t, s, tenant, "one", p)
+	defer stop()
+	waitFor(t, "three attempts", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.attempts["once"] >= 3
+	})
+	time.Sleep(100 * time.Millisecond)
+	if n := p.count("once"); n != 1 {
+		t.Errorf("posted %d times", n)
+	}
+	if p.lookups < 2 {
+		t.Errorf("%d lookups, want the look to be tried again", p.lookups)
 	}
 }

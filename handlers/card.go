@@ -21,6 +21,7 @@ func cardMessage(c *qunsu.Complaint, s *qunsu.Settings, now time.Time, lead stri
 	}
 	m := teamMessage(c, s, text)
 	m.Blocks, m.Buttons, m.Card = blocks, cardButtons(c, s, now), c.ID
+	m.Version = c.Version + 1 // the version this change stores
 	return m
 }
 

@@ -42,6 +42,11 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 	if !ok {
 		return fmt.Errorf("handle: unknown tenant %q", in.Tenant)
 	}
+	// A message delivered again after a crash, once acted on, is not run again:
+	// its checks would now fail ("already acknowledged") and say so.
+	if done, err := e.Store.Handled(ctx, s.Tenant, qunsu.InboundKey(in)); err != nil || done {
+		return err
+	}
 	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
 	err := r.run(ctx)
 	if errors.Is(err, qunsu.ErrHandled) {

@@ -127,9 +127,27 @@ func appendAction(list []qunsu.Action, a qunsu.Action) []qunsu.Action {
 	return append(list, a)
 }
 
+// reportOf reads the report: from a form's fields when it came from one,
+// else from the words typed.
+func reportOf(r *Request) (qunsu.Report, error) {
+	if len(r.In.Fields) == 0 {
+		return parseReport(r.Words, r.Now, r.S.Location)
+	}
+	kv := map[string]string{}
+	for k, v := range r.In.Fields {
+		field, known := fields[strings.ToLower(k)]
+		if !known {
+			return qunsu.Report{}, qunsu.Errorf(qunsu.EINVALID, "err.unknown_key", k, fieldHelp)
+		}
+		kv[field] = v
+	}
+	rep := qunsu.Report{OccurredAt: r.Now}
+	return rep, fillReport(&rep, kv, r.Now, r.S.Location)
+}
+
 func runReport(ctx context.Context, r *Request) error {
 	s := r.S
-	rep, err := parseReport(r.Words, r.Now, s.Location)
+	rep, err := reportOf(r)
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,15 @@ func (s *Store) Timeline(ctx context.Context, tenant, id string) ([]qunsu.Event,
 	return out, nil
 }
 
+// Handled reports whether a change for the inbound message was committed.
+func (s *Store) Handled(ctx context.Context, tenant, inbound string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, handledKey(tenant, inbound)).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: handled: %w", err)
+	}
+	return n == 1, nil
+}
+
 // payload is commitScript's ARGV[1].
 type payload struct {
 	Has        string      `json:"has"`

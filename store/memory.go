@@ -27,3 +27,15 @@ func (s *Store) Remember(ctx context.Context, tenant, key, value string, ttl tim
 	}
 	return nil
 }
+
+// Forget drops what is kept under keys.
+func (s *Store) Forget(ctx context.Context, tenant string, keys ...string) error {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = memoryKey(tenant, k)
+	}
+	if err := s.rdb.Del(ctx, full...).Err(); err != nil {
+		return fmt.Errorf("store: forget: %w", err)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"qunsu"
@@ -18,6 +19,17 @@ const (
 	tryTTL  = 14 * 24 * time.Hour
 	deadMax = 10000 // dead letters kept per platform
 )
+
+// Subscribe starts platform's consumer group at the end of the outbox, unless
+// it has one: a platform switched on later does not post what was written
+// before (old reminders, old summaries).
+func (s *Store) Subscribe(ctx context.Context, tenant, platform string) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, outboxKey(tenant), platform, "$").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("store: subscribe: %w", err)
+	}
+	return nil
+}
 
 // Receive returns outgoing messages for platform's consumer group (see readGroup).
 func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, max int, idle, block time.Duration) ([]qunsu.Envelope, error) {
@@ -67,13 +79,10 @@ func (s *Store) BeginSend(ctx context.Context, tenant, platform, key, sender str
 	return qunsu.SendFresh, time.Time{}, nil
 }
 
-// FinishSend marks a message posted, releases it and acknowledges its entry, at once.
-func (s *Store) FinishSend(ctx context.Context, tenant, platform, key, id string) error {
-	pipe := s.rdb.TxPipeline()
-	pipe.Set(ctx, sentKey(tenant, platform, key), "1", sentTTL)
-	pipe.Del(ctx, lockKey(tenant, platform, key), tryKey(tenant, platform, key))
-	pipe.XAck(ctx, outboxKey(tenant), platform, id)
-	if _, err := pipe.Exec(ctx); err != nil {
+// FinishSend marks a message posted and acknowledges its entry (see finishSendScript).
+func (s *Store) FinishSend(ctx context.Context, tenant, platform, key, sender, id string) error {
+	keys := []string{sentKey(tenant, platform, key), lockKey(tenant, platform, key), tryKey(tenant, platform, key), outboxKey(tenant)}
+	if err := finishSendScript.Run(ctx, s.rdb, keys, int(sentTTL.Seconds()), sender, platform, id).Err(); err != nil {
 		return fmt.Errorf("store: finish send: %w", err)
 	}
 	return nil
@@ -87,18 +96,14 @@ type deadLetter struct {
 }
 
 // Bury keeps a refused message on the platform's dead-letter list and
-// acknowledges its entry, at once.
-func (s *Store) Bury(ctx context.Context, tenant, platform, id string, m qunsu.Message, reason string) error {
+// acknowledges its entry (see buryScript).
+func (s *Store) Bury(ctx context.Context, tenant, platform, sender, id string, m qunsu.Message, reason string) error {
 	js, err := json.Marshal(deadLetter{At: time.Now(), Reason: reason, Message: m})
 	if err != nil {
 		return fmt.Errorf("store: bury: %w", err)
 	}
-	pipe := s.rdb.TxPipeline()
-	pipe.LPush(ctx, deadKey(tenant, platform), js)
-	pipe.LTrim(ctx, deadKey(tenant, platform), 0, deadMax-1)
-	pipe.Del(ctx, lockKey(tenant, platform, m.Key))
-	pipe.XAck(ctx, outboxKey(tenant), platform, id)
-	if _, err := pipe.Exec(ctx); err != nil {
+	keys := []string{deadKey(tenant, platform), lockKey(tenant, platform, m.Key), outboxKey(tenant)}
+	if err := buryScript.Run(ctx, s.rdb, keys, js, deadMax, sender, platform, id).Err(); err != nil {
 		return fmt.Errorf("store: bury: %w", err)
 	}
 	return nil

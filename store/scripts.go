@@ -98,3 +98,29 @@ if tried then return {"resumed", tried} end
 redis.call("SET", KEYS[3], ARGV[1], "EX", ARGV[3])
 return {"fresh", ""}
 `)
+
+// finishSendScript records a posted message and acknowledges its entry; it
+// releases the claim only if this sender still holds it.
+//
+// KEYS: 1 sent mark, 2 lock, 3 try mark, 4 outbox.
+// ARGV: 1 seconds the sent mark is kept, 2 the sender, 3 the group, 4 the entry id.
+var finishSendScript = redis.NewScript(`
+redis.call("SET", KEYS[1], "1", "EX", ARGV[1])
+if redis.call("GET", KEYS[2]) == ARGV[2] then redis.call("DEL", KEYS[2]) end
+redis.call("DEL", KEYS[3])
+redis.call("XACK", KEYS[4], ARGV[3], ARGV[4])
+return "ok"
+`)
+
+// buryScript sets a refused message aside and acknowledges its entry; it
+// releases the claim only if this sender holds it.
+//
+// KEYS: 1 dead-letter list, 2 lock, 3 outbox.
+// ARGV: 1 dead letter JSON, 2 list length kept, 3 the sender, 4 the group, 5 the entry id.
+var buryScript = redis.NewScript(`
+redis.call("LPUSH", KEYS[1], ARGV[1])
+redis.call("LTRIM", KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if redis.call("GET", KEYS[2]) == ARGV[3] then redis.call("DEL", KEYS[2]) end
+redis.call("XACK", KEYS[3], ARGV[4], ARGV[5])
+return "ok"
+`)

@@ -234,7 +234,7 @@ func TestSendClaimsPostEachMessageOnce(t *testing.T) {
 	if st != qunsu.SendResumed || tried.Before(before) || tried.After(time.Now()) {
 		t.Fatalf("claim after a crash: %v tried %v", st, tried)
 	}
-	if err := s.FinishSend(ctx, tenant, "slack", "k1", got[0].ID); err != nil {
+	if err := s.FinishSend(ctx, tenant, "slack", "k1", "B", got[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if st, _, _ := s.BeginSend(ctx, tenant, "slack", "k1", "C", time.Minute); st != qunsu.SendDone {
@@ -250,7 +250,7 @@ func TestBuryKeepsRefusedMessagesAndAcks(t *testing.T) {
 	s, tenant := newStore(t)
 	_ = s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{{Text: "a", Key: "k1"}}})
 	got, _ := s.Receive(ctx, tenant, "slack", "A", 10, time.Hour, 0)
-	if err := s.Bury(ctx, tenant, "slack", got[0].ID, got[0].Message, "channel_not_found"); err != nil {
+	if err := s.Bury(ctx, tenant, "slack", "A", got[0].ID, got[0].Message, "channel_not_found"); err != nil {
 		t.Fatal(err)
 	}
 	if dead, _ := s.Buried(ctx, tenant, "slack"); len(dead) != 1 || dead[0] != "k1: channel_not_found" {
@@ -328,6 +328,12 @@ func TestMemory(t *testing.T) {
 	if _, ok, _ := s.Recall(ctx, tenant, "slack:short"); ok {
 		t.Error("a fact outlived its ttl")
 	}
+	if err := s.Forget(ctx, tenant, "slack:chan:x", "slack:never"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Recall(ctx, tenant, "slack:chan:x"); ok {
+		t.Error("a forgotten fact is recalled")
+	}
 }
 
 // The console's embedded store runs the same scripts.
@@ -349,5 +355,44 @@ func TestEmbeddedStoreRunsTheScripts(t *testing.T) {
 	}
 	if msgs, err := s.Receive(ctx, "emb", "console", "c", 5, time.Minute, 0); err != nil || len(msgs) != 1 {
 		t.Fatalf("receive %v %v", msgs, err)
+	}
+}
+
+// A platform switched on later reads only what comes after; subscribing
+// again changes nothing.
+func TestSubscribeStartsAtTheEnd(t *testing.T) {
+	s, tenant := newStore(t)
+	post := func(key string) {
+		if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{{Text: key, Key: key}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post("before")
+	if err := s.Subscribe(ctx, tenant, "late"); err != nil {
+		t.Fatal(err)
+	}
+	post("after")
+	got, _ := s.Receive(ctx, tenant, "late", "a", 10, time.Hour, 0)
+	if len(got) != 1 || got[0].Message.Key != "after" {
+		t.Fatalf("received %+v", got)
+	}
+	_ = s.Subscribe(ctx, tenant, "late")
+	post("later")
+	got, _ = s.Receive(ctx, tenant, "late", "a", 10, time.Hour, 0)
+	if len(got) != 1 || got[0].Message.Key != "later" {
+		t.Errorf("after subscribing again: %+v", got)
+	}
+}
+
+func TestHandledMarksAnActedOnMessage(t *testing.T) {
+	s, tenant := newStore(t)
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Handles: "slack:cmd:9"}); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.Handled(ctx, tenant, "slack:cmd:9"); !done || err != nil {
+		t.Errorf("handled: %v %v", done, err)
+	}
+	if done, _ := s.Handled(ctx, tenant, "slack:cmd:10"); done {
+		t.Error("another message counts as handled")
 	}
 }

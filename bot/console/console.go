@@ -48,6 +48,9 @@ var Chat = qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: "console",
 // (e.g. while the bot was down) fire first.
 func (c *Console) Run(ctx context.Context, in io.Reader) error {
 	c.chats, c.consumer = map[string]*teamChat{}, "console"
+	if err := c.Outbox.Subscribe(ctx, c.Tenant.Tenant, Platform); err != nil {
+		return err
+	}
 	if err := c.step(ctx); err != nil {
 		return err
 	}
@@ -205,7 +208,7 @@ func (c *Console) deliver(ctx context.Context, env qunsu.Envelope) error {
 	if show {
 		c.print(m)
 	}
-	return c.Outbox.FinishSend(ctx, tenant, Platform, m.Key, env.ID)
+	return c.Outbox.FinishSend(ctx, tenant, Platform, m.Key, c.consumer, env.ID)
 }
 
 func (c *Console) speakerName() string {

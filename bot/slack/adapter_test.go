@@ -142,6 +142,20 @@ func TestSocketModeTakesWhatHTTPTakes(t *testing.T) {
 	if !r.fake.WaitFor(5*time.Second, func() bool { _, ok := r.fake.Acked(id); return ok }) {
 		t.Error("event envelope not acknowledged")
 	}
+
+	meta := `{"c":"C0REPORTS","r":true,"l":"zh"}`
+	id = r.fake.SendEnvelope("interactive", map[string]any{"type": "view_submission", "trigger_id": "trig-s2",
+		"user": map[string]any{"id": "U01ZHANGWEI"},
+		"view": map[string]any{"id": "V9", "callback_id": "qunsu_form", "private_metadata": meta,
+			"state": map[string]any{"values": map[string]any{
+				"f0": map[string]any{"value": map[string]any{"type": "plain_text_input", "value": "云栖苑"}},
+				"f1": map[string]any{"value": map[string]any{"type": "number_input", "value": "12"}}}}}})
+	if in := r.inbound(); in.Text != "上报 项目=云栖苑 户数=12" || in.Chat.ID != "C0REPORTS" {
+		t.Errorf("form submission: %+v", in)
+	}
+	if !r.fake.WaitFor(5*time.Second, func() bool { _, ok := r.fake.Acked(id); return ok }) {
+		t.Error("interactive envelope not acknowledged")
+	}
 }
 
 // Posts to one channel keep to Slack's pace of one a second: a fake Slack
@@ -279,7 +293,8 @@ func TestPeopleByEmail(t *testing.T) {
 // found again by name rather than created twice.
 func TestChannelCreatedBeforeACrashIsFoundAgain(t *testing.T) {
 	r := newRig(t, slack.Config{})
-	r.fake.AddChannel("C0EXISTS", "qs-20261122-001-翡翠湾", true, slackfake.BotUserID)
+	// 张伟 is in it already: Slack refuses an invitation list with him in it.
+	r.fake.AddChannel("C0EXISTS", "qs-20261122-001-翡翠湾", true, slackfake.BotUserID, "U01ZHANGWEI")
 	team := qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-20261122-001", Name: "翡翠湾"}
 	r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: []qunsu.Message{
 		{Chat: team, Title: "群诉 QS-20261122-001 翡翠湾", Members: []string{"zhangwei", "liqiang"}, Text: "🚨", Key: "t1"}}})
@@ -294,5 +309,59 @@ func TestChannelCreatedBeforeACrashIsFoundAgain(t *testing.T) {
 	ch, _ := r.fake.Channel("C0EXISTS")
 	if !strings.Contains(strings.Join(ch.Members, ","), "U02LIQIANG") {
 		t.Errorf("people not invited: %v", ch.Members)
+	}
+}
+
+// A complaint's card is posted once and then edited; an older version that
+// arrives late (another process delivered a newer one first) does not
+// replace a newer one.
+func TestCardEditsNeverGoBack(t *testing.T) {
+	r := newRig(t, slack.Config{})
+	team := qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-20261122-001", Name: "翡翠湾"}
+	card := func(v int64, text string) qunsu.Message {
+		return qunsu.Message{Chat: team, Title: "群诉 QS-20261122-001 翡翠湾", Members: []string{"zhangwei"}, Text: text,
+			Blocks: []qunsu.Block{{Kind: qunsu.BlockText, Text: text}}, Card: "QS-20261122-001", Version: v, Key: text}
+	}
+	r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: []qunsu.Message{card(1, "v1"), card(3, "v3"), card(2, "v2")}})
+	stop := r.send()
+	defer stop()
+	if !r.fake.WaitFor(5*time.Second, func() bool {
+		c, ok := r.fake.ChannelByName("qs-20261122-001-翡翠湾")
+		return ok && len(r.fake.Messages(c.ID)) == 1 && r.fake.Messages(c.ID)[0].Edits == 1
+	}) {
+		t.Fatalf("card not posted and edited: %+v", r.fake.Channels())
+	}
+	time.Sleep(200 * time.Millisecond) // v2 has had its turn
+	c, _ := r.fake.ChannelByName("qs-20261122-001-翡翠湾")
+	m := r.fake.Messages(c.ID)[0]
+	if m.Text != "v3" || m.Edits != 1 || len(c.Pins) != 1 {
+		t.Errorf("card shows %q after %d edits, %d pins; want v3, 1, 1", m.Text, m.Edits, len(c.Pins))
+	}
+}
+
+// A complaint's channel that Slack no longer has is made anew and the
+// message delivered there, not set aside.
+func TestVanishedChannelIsMadeAnew(t *testing.T) {
+	r := newRig(t, slack.Config{})
+	team := qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-20261122-002", Name: "云栖苑"}
+	msg := func(key string) qunsu.Message {
+		return qunsu.Message{Chat: team, Title: "群诉", Members: []string{"zhangwei"}, Text: key, Key: key}
+	}
+	r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: []qunsu.Message{msg("first")}})
+	stop := r.send()
+	defer stop()
+	if !r.fake.WaitFor(5*time.Second, func() bool { return len(r.fake.Calls("chat.postMessage")) == 1 }) {
+		t.Fatal("first not posted")
+	}
+	r.fake.FailNext("chat.postMessage", 1, slackfake.Fault{Error: "channel_not_found"})
+	r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: []qunsu.Message{msg("second")}})
+	if !r.fake.WaitFor(5*time.Second, func() bool {
+		c, ok := r.fake.ChannelByName("qs-20261122-002-云栖苑")
+		return ok && len(r.fake.Messages(c.ID)) == 2
+	}) {
+		t.Fatalf("second not delivered: %+v", r.fake.Calls("chat.postMessage"))
+	}
+	if dead, _ := r.st.Buried(ctx, r.tenant.Tenant, slack.Platform); len(dead) != 0 {
+		t.Errorf("set aside: %v", dead)
 	}
 }

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -24,6 +25,15 @@ func slackError(err error) string {
 var transient = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true,
 	"team_added_to_org": true,
+}
+
+// installation are Slack's error codes that say the app's installation is
+// wrong (a revoked token, a missing scope): every message waits, and is
+// delivered once someone mends it.
+var installation = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true, "token_expired": true,
+	"missing_scope": true, "no_permission": true, "not_allowed_token_type": true, "team_access_not_granted": true,
+	"ekm_access_denied": true, "org_login_required": true,
 }
 
 // classify says what the sender should do with a Web API error: wait as told
@@ -53,6 +63,8 @@ func classify(err error) error {
 	switch code := slackError(err); {
 	case code == "ratelimited":
 		return &bot.RetryAfter{Wait: time.Second, Err: err}
+	case installation[code]:
+		return fmt.Errorf("slack refused the app (%s): check the bot token and the app's scopes: %w", code, err)
 	case code != "" && !transient[code]:
 		return bot.Permanent(err)
 	}

@@ -106,7 +106,7 @@ func (a *Adapter) takeClick(ctx context.Context, it interaction) answer {
 		return ok
 	}
 	if b.Form != nil {
-		return a.openForm(ctx, it.TriggerID, *b.Form, formRef{Channel: channel, Button: key, ReplyURL: it.ResponseURL})
+		return a.openForm(ctx, it.TriggerID, *b.Form, formRef{Channel: channel, Button: key, Lang: a.tenant.Lang, ReplyURL: it.ResponseURL})
 	}
 	in := qunsu.Inbound{ID: "act:" + it.TriggerID, User: it.User.ID, Text: b.Command,
 		Chat: qunsu.Chat{ID: channel, Name: it.Channel.Name, ReplyURL: it.ResponseURL}}
@@ -135,8 +135,8 @@ func (a *Adapter) takeSubmission(ctx context.Context, it interaction) answer {
 	default:
 		return bad("form submission of an unknown form", nil)
 	}
-	line := f.Line(answers(f, it.View.State, a.tenant.Location))
-	in := qunsu.Inbound{ID: "view:" + it.View.ID, User: it.User.ID, Text: line,
+	line, fields := f.Answer(answers(f, it.View.State, a.tenant.Location))
+	in := qunsu.Inbound{ID: "view:" + it.View.ID, User: it.User.ID, Text: line, Fields: fields,
 		Chat: qunsu.Chat{ID: ref.Channel, ReplyURL: ref.ReplyURL}}
 	return a.take(ctx, in, false)
 }
@@ -184,8 +184,12 @@ func (a *Adapter) openForm(ctx context.Context, trigger string, f qunsu.Form, re
 	}
 	if err != nil {
 		a.log.Error("opening a form failed", "form", f.Title, "err", err)
-		return answer{status: http.StatusOK, body: map[string]string{"response_type": "ephemeral",
-			"text": "⚠️ " + f.Title + ": " + err.Error()}}
+		text := "⚠️ " + f.Title
+		if a.unavailable != nil {
+			text = a.unavailable(ref.Lang)
+		}
+		// Seen by the one who asked (slash commands show it; clicks ignore it).
+		return answer{status: http.StatusOK, body: map[string]string{"response_type": "ephemeral", "text": text}}
 	}
 	return ok
 }

@@ -90,9 +90,12 @@ func TestAnswersOfASubmittedForm(t *testing.T) {
 		"f4": {valueAction: {SelectedDateTime: at.Unix()}},
 		"f5": {valueAction: {Value: ""}},
 	}}
-	got := f.Line(answers(f, state, loc))
+	got, fields := f.Answer(answers(f, state, loc))
 	if want := "上报 项目=翡翠湾 户数=35 行为=banner,media 类别=delivery 发生=2026-11-22 08:30"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if fields["发生"] != "2026-11-22 08:30" || fields["行为"] != "banner,media" || len(fields) != 5 {
+		t.Errorf("fields %v", fields)
 	}
 }
 
@@ -102,8 +105,11 @@ func TestClassify(t *testing.T) {
 	if !errors.As(classify(&slackgo.RateLimitedError{RetryAfter: 3 * time.Second}), &ra) || ra.Wait != 3*time.Second {
 		t.Errorf("429 with Retry-After 3: %v", ra)
 	}
-	for code, permanent := range map[string]bool{"channel_not_found": true, "invalid_blocks": true, "missing_scope": true,
-		"internal_error": false, "service_unavailable": false} {
+	// A channel that is gone or blocks Slack will never take are set aside; a
+	// broken installation (revoked token, missing scope) holds every message
+	// until it is mended, so it is retried.
+	for code, permanent := range map[string]bool{"channel_not_found": true, "invalid_blocks": true, "msg_too_long": true,
+		"missing_scope": false, "invalid_auth": false, "token_revoked": false, "internal_error": false, "service_unavailable": false} {
 		err := classify(slackgo.SlackErrorResponse{Err: code})
 		if got := isPermanent(err); got != permanent {
 			t.Errorf("%s: permanent %v, want %v", code, got, permanent)

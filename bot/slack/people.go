@@ -72,7 +72,10 @@ func (p *people) emailOf(ctx context.Context, userID string) string {
 	if email, found, err := p.memory.Recall(ctx, p.tenant.Tenant, key); err == nil && found {
 		return strings.TrimPrefix(email, noUser)
 	}
-	user, err := p.api.GetUserInfoContext(ctx, userID)
+	// Slack waits for the request's answer: give the lookup a second at most.
+	lctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	user, err := p.api.GetUserInfoContext(lctx, userID)
 	if err != nil {
 		p.log.Warn("users.info failed", "user", userID, "err", err)
 		return ""

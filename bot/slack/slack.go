@@ -43,7 +43,6 @@ type Adapter struct {
 	reportForm  func(qunsu.Lang) qunsu.Form
 	reportWords []string
 	unavailable func(qunsu.Lang) string
-	now         func() time.Time // wall time, for request freshness
 }
 
 var _ bot.Transport = (*Adapter)(nil)
@@ -80,11 +79,16 @@ func New(cfg Config, o Options) *Adapter {
 	log := o.Log.With("platform", Platform, "tenant", o.Tenant.Tenant)
 	return &Adapter{cfg: cfg, api: api, tenant: o.Tenant, inbox: o.Inbox, memory: o.Memory,
 		people: &people{api: api, memory: o.Memory, tenant: o.Tenant, log: log}, log: log,
-		reportForm: o.ReportForm, reportWords: o.ReportWords, unavailable: o.Unavailable, now: time.Now}
+		reportForm: o.ReportForm, reportWords: o.ReportWords, unavailable: o.Unavailable}
 }
 
-// Routes registers the HTTP endpoints Slack calls.
+// Routes registers the HTTP endpoints Slack calls, when there is a signing
+// secret to verify them with (with Socket Mode alone there is none and no
+// endpoint to call).
 func (a *Adapter) Routes(mux *http.ServeMux) {
+	if a.cfg.SigningSecret == "" {
+		return
+	}
 	mux.HandleFunc("POST /slack/commands", a.serveCommand)
 	mux.HandleFunc("POST /slack/events", a.serveEvent)
 	mux.HandleFunc("POST /slack/interactivity", a.serveInteraction)

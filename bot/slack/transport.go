@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ import (
 func teamKey(complaint string) string    { return "slack:team:" + complaint }    // complaint -> channel id
 func membersKey(complaint string) string { return "slack:members:" + complaint } // people invited, comma-separated
 func channelKey(channel string) string   { return "slack:channel:" + channel }   // channel id -> complaint
-func cardKey(complaint string) string    { return "slack:card:" + complaint }    // "channel ts" of the pinned card
+func cardKey(complaint string) string    { return "slack:card:" + complaint }    // "channel ts version" of the pinned card
 func dmKey(user string) string           { return "slack:dm:" + user }           // user id -> IM channel id
 
 // metadataType marks qunsu's posts, so a sender that resumes after a crash can
@@ -87,10 +88,25 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (string, error
 		return "", err
 	}
 	found, err := a.findChannel(ctx, name)
-	if err != nil || found == "" {
-		return "", bot.Permanent(fmt.Errorf("channel #%s exists and the bot cannot see it: %w", name, err))
+	if err != nil {
+		return "", err
 	}
-	return found, nil
+	if found != "" {
+		return found, nil
+	}
+	// The name is held by a channel the bot cannot use (archived, or private
+	// without it): take the next free one.
+	for n := 2; n <= 9; n++ {
+		ch, err = a.api.CreateConversationContext(ctx, slackgo.CreateConversationParams{
+			ChannelName: clipRunes(name, 78) + "-" + strconv.Itoa(n), IsPrivate: a.cfg.PrivateChannels})
+		if slackError(err) != "name_taken" {
+			break
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	return ch.ID, nil
 }
 
 // findChannel looks for a channel the bot can see by name, joining it if public.
@@ -131,7 +147,7 @@ func (a *Adapter) invite(ctx context.Context, channel, complaint string, members
 	invited := strings.Split(list, ",")
 	var people, users []string
 	for _, person := range members {
-		if contains(invited, person) {
+		if slices.Contains(invited, person) {
 			continue
 		}
 		user, ok, err := a.people.userID(ctx, person)
@@ -149,8 +165,8 @@ func (a *Adapter) invite(ctx context.Context, channel, complaint string, members
 	}
 	if _, err := a.api.InviteUsersToConversationContext(ctx, channel, users...); err != nil {
 		switch slackError(err) {
-		case "already_in_channel":
-		case "user_not_found", "cant_invite", "user_is_restricted", "user_is_ultra_restricted", "cant_invite_self":
+		case "already_in_channel", "user_not_found", "cant_invite", "user_is_restricted", "user_is_ultra_restricted", "cant_invite_self":
+			// Slack refuses the whole list for one user: invite them one by one.
 			a.inviteEach(ctx, channel, users)
 		default:
 			return err
@@ -189,69 +205,107 @@ func (a *Adapter) directChannel(ctx context.Context, person string) (string, err
 }
 
 // Deliver posts a message; a complaint's card is posted and pinned the first
-// time and edited in place after. A resumed delivery looks in the channel's
-// history for the message's key before posting again.
+// time and edited in place after (an edit can simply be made again). A post
+// that an interrupted attempt may have made is looked for in the channel's
+// history, by its key, before it is made again.
 func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, since time.Time) error {
 	p, err := a.render(ctx, m)
 	if err != nil {
 		return classify(err)
 	}
-	if !since.IsZero() {
-		ts, found, err := a.findPosted(ctx, r.Chat, m.Key, since)
+	if m.Card != "" {
+		card, known, err := a.card(ctx, m.Card)
 		if err != nil {
 			return classify(err)
 		}
+		if known {
+			return classify(a.editCard(ctx, card, m, p))
+		}
+	}
+	if !since.IsZero() {
+		ts, found, err := a.findPosted(ctx, r.Chat, m.Key, since)
+		if err != nil {
+			return lookupFailed(err)
+		}
 		if found {
-			a.log.Info("found a post of an interrupted delivery; not posting again", "key", m.Key, "channel", r.Chat)
+			a.log.Info("found the post of an interrupted delivery; not posting again", "key", m.Key, "channel", r.Chat)
 			if m.Card != "" {
-				return classify(a.keepCard(ctx, m.Card, r.Chat, ts))
+				return classify(a.keepCard(ctx, m, r.Chat, ts))
 			}
 			return nil
 		}
 	}
-	if m.Card != "" {
-		return classify(a.deliverCard(ctx, r.Chat, m, p))
+	ts, err := a.postTo(ctx, r.Chat, m, p)
+	if err == nil && m.Card != "" {
+		err = a.keepCard(ctx, m, r.Chat, ts)
 	}
-	_, err = a.postTo(ctx, r.Chat, m, p)
 	return classify(err)
 }
 
-// deliverCard edits a complaint's pinned card, or posts and pins it.
-func (a *Adapter) deliverCard(ctx context.Context, channel string, m qunsu.Message, p post) error {
-	where, ok, err := a.memory.Recall(ctx, a.tenant.Tenant, cardKey(m.Card))
-	if err != nil {
+// pinnedCard is where a complaint's card is, and which version it shows.
+type pinnedCard struct {
+	channel, ts string
+	version     int64
+}
+
+func (a *Adapter) card(ctx context.Context, complaint string) (pinnedCard, bool, error) {
+	v, ok, err := a.memory.Recall(ctx, a.tenant.Tenant, cardKey(complaint))
+	if err != nil || !ok {
+		return pinnedCard{}, false, err
+	}
+	var c pinnedCard
+	_, err = fmt.Sscan(v, &c.channel, &c.ts, &c.version)
+	return c, err == nil, nil
+}
+
+// editCard edits the pinned card, unless it shows a later version already
+// (senders in two processes may deliver versions out of order). A card that
+// was deleted is posted again.
+func (a *Adapter) editCard(ctx context.Context, c pinnedCard, m qunsu.Message, p post) error {
+	if m.Version < c.version {
+		a.log.Info("card version older than the one shown; not edited", "complaint", m.Card, "version", m.Version, "shown", c.version)
+		return nil
+	}
+	_, _, _, err := a.api.UpdateMessageContext(ctx, c.channel, c.ts, slackgo.MsgOptionText(p.text, false), slackgo.MsgOptionBlocks(p.blocks...))
+	if err == nil {
+		return a.memory.Remember(ctx, a.tenant.Tenant, cardKey(m.Card), fmt.Sprint(c.channel, " ", c.ts, " ", m.Version), 0)
+	}
+	if code := slackError(err); code != "message_not_found" && code != "channel_not_found" {
 		return err
 	}
-	if ok {
-		cardChannel, ts, _ := strings.Cut(where, " ")
-		_, _, _, err := a.api.UpdateMessageContext(ctx, cardChannel, ts,
-			slackgo.MsgOptionText(p.text, false), slackgo.MsgOptionBlocks(p.blocks...))
-		if slackError(err) != "message_not_found" {
-			return err
-		}
-		a.log.Warn("the pinned card was deleted; posting it again", "complaint", m.Card)
+	a.log.Warn("the pinned card is gone; posting it again", "complaint", m.Card)
+	channel, err := a.teamChannel(ctx, m)
+	if err != nil {
+		return err
 	}
 	ts, err := a.postTo(ctx, channel, m, p)
 	if err != nil {
 		return err
 	}
-	return a.keepCard(ctx, m.Card, channel, ts)
+	return a.keepCard(ctx, m, channel, ts)
 }
 
-// keepCard remembers where a complaint's card is, and pins it.
-func (a *Adapter) keepCard(ctx context.Context, complaint, channel, ts string) error {
-	if err := a.memory.Remember(ctx, a.tenant.Tenant, cardKey(complaint), channel+" "+ts, 0); err != nil {
+// keepCard remembers where a complaint's card is, and pins it. A pin Slack
+// refuses for good (too many pins) is logged: the card itself is posted.
+func (a *Adapter) keepCard(ctx context.Context, m qunsu.Message, channel, ts string) error {
+	if err := a.memory.Remember(ctx, a.tenant.Tenant, cardKey(m.Card), fmt.Sprint(channel, " ", ts, " ", m.Version), 0); err != nil {
 		return err
 	}
 	err := a.api.AddPinContext(ctx, channel, slackgo.NewRefToMessage(channel, ts))
-	if slackError(err) == "already_pinned" {
+	switch code := slackError(err); {
+	case err == nil || code == "already_pinned":
+		return nil
+	case bot.IsPermanent(classify(err)):
+		a.log.Warn("could not pin the card", "complaint", m.Card, "channel", channel, "err", err)
 		return nil
 	}
 	return err
 }
 
-// postTo posts to a channel; an answer to a command typed where the bot cannot
-// post (a private channel it is not in) goes through the command's response URL.
+// postTo posts to a channel. A complaint's channel that was deleted or
+// archived is made anew (or unarchived); an answer to a command typed where the
+// bot cannot post (a private channel it is not in) goes through the command's
+// response URL.
 func (a *Adapter) postTo(ctx context.Context, channel string, m qunsu.Message, p post) (string, error) {
 	meta := slackgo.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": m.Key}}
 	post := func() (string, error) {
@@ -261,7 +315,20 @@ func (a *Adapter) postTo(ctx context.Context, channel string, m qunsu.Message, p
 	}
 	ts, err := post()
 	code := slackError(err)
-	if code == "not_in_channel" && m.Chat.Kind != qunsu.ChatDirect {
+	switch {
+	case code == "is_archived" && m.Chat.Kind == qunsu.ChatTeam:
+		if err := a.api.UnArchiveConversationContext(ctx, channel); err != nil {
+			a.forgetTeamChannel(ctx, m.Chat.Complaint)
+			return "", err
+		}
+		return post()
+	case code == "channel_not_found" && m.Chat.Kind == qunsu.ChatTeam:
+		a.forgetTeamChannel(ctx, m.Chat.Complaint)
+		if channel, err = a.teamChannel(ctx, m); err != nil {
+			return "", err
+		}
+		return post()
+	case code == "not_in_channel" && m.Chat.Kind != qunsu.ChatDirect:
 		// A public channel the bot is not in: join it and post again.
 		if _, _, _, jerr := a.api.JoinConversationContext(ctx, channel); jerr == nil {
 			ts, err = post()
@@ -274,18 +341,37 @@ func (a *Adapter) postTo(ctx context.Context, channel string, m qunsu.Message, p
 	return ts, err
 }
 
+// forgetTeamChannel drops what is remembered of a complaint's channel that is
+// gone, so that the next post makes a new one and invites its people again.
+func (a *Adapter) forgetTeamChannel(ctx context.Context, complaint string) {
+	if err := a.memory.Forget(ctx, a.tenant.Tenant, teamKey(complaint), membersKey(complaint), cardKey(complaint)); err != nil {
+		a.log.Warn("forgetting a channel failed", "complaint", complaint, "err", err)
+	}
+	a.log.Warn("the complaint's channel is gone; making a new one", "complaint", complaint)
+}
+
 // respond answers through a response URL, visible to the channel.
 func (a *Adapter) respond(ctx context.Context, url string, p post) error {
 	msg := &slackgo.WebhookMessage{Text: p.text, Blocks: &slackgo.Blocks{BlockSet: p.blocks}, ResponseType: slackgo.ResponseTypeInChannel}
 	return slackgo.PostWebhookContext(ctx, url, msg)
 }
 
-// findPosted looks in a channel's history since a time for qunsu's post with key.
+// findPosted looks in a channel's history for qunsu's post with key, made
+// since an attempt began (with a minute for clocks that differ).
 func (a *Adapter) findPosted(ctx context.Context, channel, key string, since time.Time) (string, bool, error) {
-	params := &slackgo.GetConversationHistoryParameters{ChannelID: channel, Limit: 200, IncludeAllMetadata: true,
+	params := &slackgo.GetConversationHistoryParameters{ChannelID: channel, Limit: 100, IncludeAllMetadata: true,
 		Oldest: strconv.FormatFloat(float64(since.Add(-time.Minute).UnixMicro())/1e6, 'f', 6, 64)}
+	joined := false
 	for page := 0; page < 20; page++ {
 		res, err := a.api.GetConversationHistoryContext(ctx, params)
+		if slackError(err) == "not_in_channel" && !joined {
+			// Posted with chat:write.public without joining: join to read.
+			joined = true
+			if _, _, _, err = a.api.JoinConversationContext(ctx, channel); err == nil {
+				page--
+				continue
+			}
+		}
 		if err != nil {
 			return "", false, err
 		}
@@ -300,6 +386,16 @@ func (a *Adapter) findPosted(ctx context.Context, channel, key string, since tim
 		params.Cursor = res.ResponseMetaData.NextCursor
 	}
 	return "", false, nil
+}
+
+// lookupFailed is what a failed history lookup means for the message: try
+// again later. It must not be set aside: it may well deliver.
+func lookupFailed(err error) error {
+	err = classify(err)
+	if bot.IsPermanent(err) {
+		return fmt.Errorf("cannot read the channel to check for an earlier post: %w", errors.Unwrap(err))
+	}
+	return err
 }
 
 // channelName makes a Slack channel name of a complaint id and its project:
@@ -325,13 +421,4 @@ func clipRunes(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

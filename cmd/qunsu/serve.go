@@ -82,6 +82,10 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		(&bot.Intake{Inbox: st, Handler: engine, Tenants: ids, Consumer: bot.Consumer("intake"), Log: log}).Run)
 	platforms := []string{}
 	if cfg.Slack.Enabled() {
+		// Slack gets what is written from now on, not what waited before it was switched on.
+		if err := st.Subscribe(ctx, cfg.SlackTenant(), slack.Platform); err != nil {
+			return err
+		}
 		a := slack.New(slackConfig(cfg.Slack), slack.Options{Tenant: byID[cfg.SlackTenant()], Inbox: st, Memory: st,
 			ReportForm: handlers.ReportForm, ReportWords: handlers.CommandWords("上报"),
 			Unavailable: func(l qunsu.Lang) string { return "⚠️ " + render.T(l, "err.internal") }, Log: log})

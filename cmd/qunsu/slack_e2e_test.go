@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -279,7 +280,7 @@ func TestServeSlack_ReportToSummary(t *testing.T) {
 		t.Error("the complaint channel is public")
 	}
 	for _, u := range []string{"U01ZHANGWEI", "U02LIQIANG", "U05LIUYANG", "U10ZHENGKAI", "U03WANGFANG", "U06ZHAOMIN", "U07SUNHAO", "U08ZHOULEI"} {
-		if !contains(ch.Members, u) {
+		if !slices.Contains(ch.Members, u) {
 			t.Errorf("%s not invited; members %v", u, ch.Members)
 		}
 	}
@@ -464,15 +465,6 @@ func (r *slackRig) dms() []slackfake.Channel {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Requests that Slack did not sign, signed too long ago, altered on the way,
 // or seen before are refused with a log line and change nothing; a retry Slack
 // announces is answered and not acted on twice; a malformed body is a 400.
@@ -572,4 +564,61 @@ func TestServeSlack_RefusesForgedStaleAndReplayedRequests(t *testing.T) {
 func mention(id, ts, text string) []byte {
 	return slackfake.EventBody(id, map[string]any{"type": "app_mention", "channel": reportsChan, "user": "U01ZHANGWEI",
 		"text": text, "ts": ts, "event_ts": ts})
+}
+
+// An upgrade brings the new grade's people into the complaint's channel, and
+// the pinned card shows the new grade.
+func TestServeSlack_UpgradeInvitesNewRoles(t *testing.T) {
+	r := startSlackRig(t)
+	r.command("U01ZHANGWEI", reportsChan, "上报 项目=云栖苑 户数=12 类别=工程 描述=地下室渗水 发生=08:00", "trig-general")
+	const name = "qs-20261122-001-云栖苑"
+	r.waitFor("the card pinned", func() bool { c, ok := r.fake.ChannelByName(name); return ok && len(c.Pins) == 1 })
+	c, _ := r.fake.ChannelByName(name)
+	newcomers := []string{"U03WANGFANG", "U06ZHAOMIN", "U07SUNHAO", "U08ZHOULEI"} // gm, pr, media, legal: from 重大 on
+	for _, u := range newcomers {
+		if slices.Contains(c.Members, u) {
+			t.Fatalf("%s in a general complaint's channel", u)
+		}
+	}
+	invites := len(r.fake.Calls("conversations.invite"))
+
+	r.command("U01ZHANGWEI", reportsChan, "更新 QS-20261122-001 户数=30 行为=横幅", "trig-upgrade")
+	r.waitFor("the new roles invited", func() bool {
+		c, _ := r.fake.ChannelByName(name)
+		for _, u := range newcomers {
+			if !slices.Contains(c.Members, u) {
+				return false
+			}
+		}
+		return true
+	})
+	calls := r.fake.Calls("conversations.invite")[invites:]
+	if len(calls) != 1 || calls[0].Params["users"] != strings.Join(newcomers, ",") {
+		t.Errorf("upgrade invitations: %+v, want one call for %v", calls, newcomers)
+	}
+	r.waitFor("the card edited to the new grade", func() bool {
+		return strings.Contains(blockText(r.fake.Messages(c.ID)[0]), "等级：重大群诉 — 30户(21–50户) + 拉横幅(过度维权行为)")
+	})
+	if n := len(r.posted(c.ID, `^📋|🚨 新群诉立案`)); n != 1 {
+		t.Errorf("%d cards posted, want 1 edited in place", n)
+	}
+}
+
+// check-config names what is wrong with the Slack settings and says OK when right.
+func TestCheckConfigNamesSlackProblems(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("slack:\n  bot_token: xoxp-user-token\ntenants:\n  - id: a\n"), 0o644)
+	err := run(context.Background(), []string{"check-config", "--config", bad}, nil, io.Discard, false)
+	for _, want := range []string{"bad.yaml:2: slack.bot_token: not a bot token", "slack.signing_secret: missing", "tenants[0].managers: no slack channel"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("check-config: %v\nwant %q", err, want)
+		}
+	}
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("slack:\n  bot_token: xoxb-1-2\n  signing_secret: "+testSecret+"\ntenants:\n  - id: a\n    managers: {slack: C0MGR}\n"), 0o644)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"check-config", "--config", good}, nil, &out, false); err != nil || !strings.Contains(out.String(), "configuration OK") {
+		t.Errorf("a good configuration: %v %q", err, out.String())
+	}
 }

@@ -74,6 +74,23 @@ func (p params) bool(k string) bool {
 	return false
 }
 
+// limit reads a page size: 100 when absent or 0, at most max; ok is false
+// for one that is not a whole number.
+func (p params) limit(max int) (int, bool) {
+	v := p["limit"]
+	if v == "" {
+		return 100, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	if n == 0 {
+		return 100, true
+	}
+	return min(n, max), true
+}
+
 type tokenKind int
 
 const (

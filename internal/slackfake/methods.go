@@ -90,21 +90,19 @@ func (s *Server) conversationsInvite(p params) reply {
 	if len(users) == 0 {
 		return failReply("no_user")
 	}
-	var add []string
+	// Without force, one user Slack cannot invite fails the whole call and
+	// nobody is added (Slack's "partially failed calls").
 	for _, u := range users {
 		switch {
 		case u == BotUserID:
 			return failReply("cant_invite_self")
 		case s.user(u) == nil:
 			return failReply("user_not_found")
-		case !c.isMember(u):
-			add = append(add, u)
+		case c.isMember(u):
+			return failReply("already_in_channel")
 		}
 	}
-	if len(add) == 0 {
-		return failReply("already_in_channel")
-	}
-	c.members = append(c.members, add...)
+	c.members = append(c.members, users...)
 	return okReply(kv{"channel", s.channelJSON(c)})
 }
 
@@ -194,15 +192,9 @@ func (s *Server) conversationsList(p params) reply {
 			return failReply("invalid_types")
 		}
 	}
-	limit := 100
-	if v := p["limit"]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return failReply("invalid_limit")
-		}
-		if n > 0 {
-			limit = min(n, 1000)
-		}
+	limit, ok := p.limit(1000)
+	if !ok {
+		return failReply("invalid_limit")
 	}
 	var all []*channel
 	for _, c := range s.chans {
@@ -271,15 +263,9 @@ func (s *Server) conversationsHistory(p params) reply {
 		}
 	}
 	inclusive := p.bool("inclusive")
-	limit := 100
-	if v := p["limit"]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return failReply("invalid_limit")
-		}
-		if n > 0 {
-			limit = min(n, 999)
-		}
+	limit, ok := p.limit(999)
+	if !ok {
+		return failReply("invalid_limit")
 	}
 	from := int64(1 << 62)
 	if cur := p["cursor"]; cur != "" {
