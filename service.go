@@ -125,8 +125,14 @@ type Inbox interface {
 	DoneInbound(ctx context.Context, tenant string, ids ...string) error
 }
 
-// InboundKey names an inbound message across platforms (Change.Handles).
-func InboundKey(in Inbound) string { return in.Platform + ":" + in.ID }
+// InboundKey names an inbound message across platforms (Change.Handles); ""
+// for one without an id, which nothing can recognise again.
+func InboundKey(in Inbound) string {
+	if in.ID == "" {
+		return ""
+	}
+	return in.Platform + ":" + in.ID
+}
 
 // Memory keeps small facts a platform adapter learns, per tenant: which channel
 // belongs to which complaint, cached user ids.

@@ -44,8 +44,10 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 	}
 	// A message delivered again after a crash, once acted on, is not run again:
 	// its checks would now fail ("already acknowledged") and say so.
-	if done, err := e.Store.Handled(ctx, s.Tenant, qunsu.InboundKey(in)); err != nil || done {
-		return err
+	if key := qunsu.InboundKey(in); key != "" {
+		if done, err := e.Store.Handled(ctx, s.Tenant, key); err != nil || done {
+			return err
+		}
 	}
 	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
 	err := r.run(ctx)

@@ -19,11 +19,15 @@ const seenTTL = 24 * time.Hour
 
 // Accept queues an inbound message unless its platform and id were seen.
 func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
+	key := qunsu.InboundKey(in)
+	if key == "" {
+		return false, fmt.Errorf("store: accept: an inbound message needs its platform's id")
+	}
 	js, err := json.Marshal(in)
 	if err != nil {
 		return false, fmt.Errorf("store: accept: %w", err)
 	}
-	keys := []string{seenKey(in.Tenant, qunsu.InboundKey(in)), inboxKey(in.Tenant)}
+	keys := []string{seenKey(in.Tenant, key), inboxKey(in.Tenant)}
 	n, err := acceptScript.Run(ctx, s.rdb, keys, js, int(seenTTL.Seconds())).Int()
 	if err != nil {
 		return false, fmt.Errorf("store: accept: %w", err)

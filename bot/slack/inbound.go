@@ -84,10 +84,11 @@ func (a *Adapter) write(w http.ResponseWriter, r *http.Request, ans answer) {
 	_ = json.NewEncoder(w).Encode(ans.body)
 }
 
-// take queues what someone said. A message seen before is not queued again:
-// for a retry Slack announced (retry true) that is the answer it wants; anything
-// else seen twice is a replay, refused.
-func (a *Adapter) take(ctx context.Context, in qunsu.Inbound, retry bool) answer {
+// take queues what someone said. A message seen before is not queued again.
+// For events that is a success (Slack resends events, one message may come as
+// two, and Slack turns off an app that answers events with errors); slash
+// commands and clicks are never resent, so one seen twice is a replay, refused.
+func (a *Adapter) take(ctx context.Context, in qunsu.Inbound, event bool) answer {
 	in.Tenant, in.Platform, in.At = a.tenant.Tenant, Platform, time.Now()
 	if in.Chat.Kind == "" {
 		in.Chat = a.chat(ctx, in.Chat.ID, in.Chat.Name, in.Chat.ReplyURL)
@@ -100,8 +101,10 @@ func (a *Adapter) take(ctx context.Context, in qunsu.Inbound, retry bool) answer
 	case err != nil:
 		a.log.Error("inbox unavailable", "err", err)
 		return answer{status: http.StatusServiceUnavailable, why: "inbox unavailable", err: err}
-	case !queued && !retry:
+	case !queued && !event:
 		return answer{status: http.StatusConflict, why: "replayed", err: errReplay}
+	case !queued:
+		a.log.Info("event seen before; not acted on again", "id", in.ID)
 	}
 	return ok
 }
@@ -149,13 +152,18 @@ func (a *Adapter) takeCommand(ctx context.Context, form url.Values) answer {
 	ans := a.take(ctx, in, false)
 	if ans.status == http.StatusServiceUnavailable && a.unavailable != nil {
 		// Only the person who typed it sees this; nothing was taken.
-		lang := a.tenant.Lang
-		if isASCII(strings.Fields(text + " x")[0]) {
-			lang = qunsu.LangEN
-		}
-		return answer{status: http.StatusOK, body: map[string]string{"response_type": "ephemeral", "text": a.unavailable(lang)}}
+		return answer{status: http.StatusOK, body: map[string]string{"response_type": "ephemeral", "text": a.unavailable(a.langOf(text))}}
 	}
 	return ans
+}
+
+// langOf is the language a command is answered in: English for an English
+// command word, as the engine does, else the tenant's.
+func (a *Adapter) langOf(text string) qunsu.Lang {
+	if words := strings.Fields(text); len(words) > 0 && isASCII(words[0]) {
+		return qunsu.LangEN
+	}
+	return a.tenant.Lang
 }
 
 // opensForm reports whether a command is a report word alone, which opens the
@@ -165,10 +173,7 @@ func (a *Adapter) opensForm(text string) (qunsu.Lang, bool) {
 	if a.reportForm == nil || !slices.Contains(a.reportWords, word) {
 		return "", false
 	}
-	if isASCII(word) {
-		return qunsu.LangEN, true
-	}
-	return qunsu.LangZH, true
+	return a.langOf(word), true
 }
 
 // event is the part of an Events API request qunsu reads.
@@ -194,12 +199,12 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 	if !verified {
 		return
 	}
-	a.write(w, r, a.takeEvent(r.Context(), body, r.Header.Get("X-Slack-Retry-Num") != ""))
+	a.write(w, r, a.takeEvent(r.Context(), body))
 }
 
 var leadingMention = regexp.MustCompile(`^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s:：,，]*`)
 
-func (a *Adapter) takeEvent(ctx context.Context, body []byte, retry bool) answer {
+func (a *Adapter) takeEvent(ctx context.Context, body []byte) answer {
 	var e event
 	if err := json.Unmarshal(body, &e); err != nil {
 		return bad("malformed event", err)
@@ -223,7 +228,7 @@ func (a *Adapter) takeEvent(ctx context.Context, body []byte, retry bool) answer
 	// a direct message may come as both), and however often Slack retries.
 	text := unescape(leadingMention.ReplaceAllString(ev.Text, ""))
 	in := qunsu.Inbound{ID: "msg:" + ev.Channel + ":" + ev.TS, User: ev.User, Text: text, Chat: qunsu.Chat{ID: ev.Channel}}
-	return a.take(ctx, in, retry)
+	return a.take(ctx, in, true)
 }
 
 // unescape undoes Slack's escaping of typed text and its link markup

@@ -53,7 +53,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 	case socketmode.EventTypeSlashCommand:
 		ans = a.takeCommand(ctx, formOf(req.Payload))
 	case socketmode.EventTypeEventsAPI:
-		ans = a.takeEvent(ctx, req.Payload, req.RetryAttempt > 0)
+		ans = a.takeEvent(ctx, req.Payload)
 	case socketmode.EventTypeInteractive:
 		ans = a.takeInteraction(ctx, req.Payload)
 	}
