@@ -143,7 +143,7 @@ func (e *Engine) mutate(ctx context.Context, s *qunsu.Settings, id string, claim
 func finish(ch *qunsu.Change, before []qunsu.Scheduled, s *qunsu.Settings, now time.Time) {
 	c := ch.Complaint
 	ch.Schedule, ch.Unschedule = qunsu.DiffTimers(before, c.Timers(s.Reminders))
-	if s.Policy.IsGroup(c.Grade) && !hasCard(ch.Messages) && (len(ch.Messages) > 0 || len(ch.Events) > 0) {
+	if hasTeamChat(c, s) && !hasCard(ch.Messages) && (len(ch.Messages) > 0 || len(ch.Events) > 0) {
 		ch.Messages = append(ch.Messages, cardMessage(c, s, now, ""))
 	}
 	for i := range ch.Messages {

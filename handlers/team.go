@@ -5,12 +5,27 @@ import (
 	"qunsu/render"
 )
 
+// hasTeamChat reports whether a complaint has a chat of its own: a group
+// complaint does, and keeps it when downgraded by hand to an ordinary one, so
+// that the team goes on where it has been talking.
+func hasTeamChat(c *qunsu.Complaint, s *qunsu.Settings) bool {
+	if s.Policy.IsGroup(c.Grade) {
+		return true
+	}
+	for _, ch := range c.Changes {
+		if s.Policy.IsGroup(ch.From) {
+			return true
+		}
+	}
+	return false
+}
+
 // teamMessage addresses text to a complaint's team: its own chat for a group
 // complaint (created with these members on first use, joined by new ones later),
 // the chat it was reported in for an ordinary complaint.
 func teamMessage(c *qunsu.Complaint, s *qunsu.Settings, text string) qunsu.Message {
 	m := qunsu.Message{Text: text}
-	if !s.Policy.IsGroup(c.Grade) {
+	if !hasTeamChat(c, s) {
 		m.Chat = c.Origin
 		return m
 	}
@@ -26,7 +41,7 @@ func teamMessage(c *qunsu.Complaint, s *qunsu.Settings, text string) qunsu.Messa
 
 // teamChatName is the name of a complaint's team chat.
 func teamChatName(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang) string {
-	if !s.Policy.IsGroup(c.Grade) {
+	if !hasTeamChat(c, s) {
 		return render.T(lang, "team.none")
 	}
 	return render.T(lang, "team.chat", c.ID, c.Project)

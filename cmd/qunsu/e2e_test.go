@@ -142,3 +142,17 @@ func TestConsole_RestartFiresMissedRemindersOnce(t *testing.T) {
 		t.Errorf("replayed after restart:\n%s", third)
 	}
 }
+
+// A group complaint downgraded by hand to an ordinary one keeps its team chat:
+// the team goes on where it has been talking.
+func TestConsole_DowngradedComplaintKeepsItsChat(t *testing.T) {
+	t.Setenv("QUNSU_REDIS_URL", redistest.StartServer(t).URL())
+	out := play(t, "2026-11-22T09:00:00+08:00", `
+上报 项目=云栖苑 户数=12 类别=工程 描述=地下室渗水 发生=08:00
+降级 QS-20261122-001 普通客诉 原因=仅两户仍有诉求
+as 陈静: 收到 QS-20261122-001
+:quit
+`)
+	mustContain(t, out, "[群诉 QS-20261122-001] 🔻 QS-20261122-001 人工降级：一般群诉 → 普通客诉",
+		"[群诉 QS-20261122-001] ✅ 陈静 已确认 QS-20261122-001")
+}
