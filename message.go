@@ -84,6 +84,7 @@ type Message struct {
 	Text    string   `json:"text"`
 	Blocks  []Block  `json:"blocks,omitempty"`
 	Members []string `json:"members,omitempty"` // team chat: who must be in it (create or invite)
+	Owner   string   `json:"owner,omitempty"`   // team chat: who owns it when it is created (the lead)
 	Buttons []Button `json:"buttons,omitempty"`
 	// Card, when set, names the complaint whose card this is. A platform that can
 	// edit posts keeps one card per complaint, pinned, and edits it; one that

@@ -154,3 +154,19 @@ type TimerHandler interface {
 type InboundHandler interface {
 	Handle(ctx context.Context, in Inbound) error
 }
+
+// Limit is a platform's rate limit on our side: at most Max uses of Key in any
+// Window.
+type Limit struct {
+	Key    string
+	Max    int
+	Window time.Duration
+}
+
+// Quota counts uses against limits shared by every process, for platforms that
+// drop what exceeds their limits instead of refusing it (WeCom).
+type Quota interface {
+	// Take uses every limit once at now, all or none. It returns 0 when it
+	// took them, else how long until all would allow it.
+	Take(ctx context.Context, tenant string, now time.Time, limits ...Limit) (time.Duration, error)
+}

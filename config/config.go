@@ -25,6 +25,7 @@ type Config struct {
 	HTTPAddr string   `yaml:"http_addr"`
 	LogLevel string   `yaml:"log_level"`
 	Slack    Slack    `yaml:"slack"`
+	WeCom    WeCom    `yaml:"wecom"`
 	Tenants  []Tenant `yaml:"tenants"`
 
 	file string     // where it was read from, for error messages
@@ -125,13 +126,17 @@ func (t *Tenant) inherit(base Tenant) {
 
 // FromEnv applies environment overrides: QUNSU_REDIS_URL, QUNSU_HTTP_ADDR,
 // QUNSU_LOG_LEVEL, QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET,
-// QUNSU_SLACK_APP_TOKEN, QUNSU_SLACK_API_URL. (QUNSU_CONFIG names the file;
+// QUNSU_SLACK_APP_TOKEN, QUNSU_SLACK_API_URL, and QUNSU_WECOM_* for the
+// wecom section. (QUNSU_CONFIG names the file;
 // the caller reads it.) Secrets are best given this way, not in the file.
 func FromEnv(c *Config) {
 	for env, field := range map[string]*string{
 		"QUNSU_REDIS_URL": &c.RedisURL, "QUNSU_HTTP_ADDR": &c.HTTPAddr, "QUNSU_LOG_LEVEL": &c.LogLevel,
 		"QUNSU_SLACK_BOT_TOKEN": &c.Slack.BotToken, "QUNSU_SLACK_SIGNING_SECRET": &c.Slack.SigningSecret,
 		"QUNSU_SLACK_APP_TOKEN": &c.Slack.AppToken, "QUNSU_SLACK_API_URL": &c.Slack.APIURL,
+		"QUNSU_WECOM_CORP_ID": &c.WeCom.CorpID, "QUNSU_WECOM_AGENT_ID": &c.WeCom.AgentID, "QUNSU_WECOM_SECRET": &c.WeCom.Secret,
+		"QUNSU_WECOM_TOKEN": &c.WeCom.Token, "QUNSU_WECOM_AES_KEY": &c.WeCom.AESKey, "QUNSU_WECOM_API_URL": &c.WeCom.APIURL,
+		"QUNSU_WECOM_AIBOT_TOKEN": &c.WeCom.AIBot.Token, "QUNSU_WECOM_AIBOT_AES_KEY": &c.WeCom.AIBot.AESKey,
 	} {
 		if v, ok := os.LookupEnv(env); ok {
 			*field = v

@@ -70,7 +70,7 @@ func (c *Config) validateSlack(p *problems) {
 	if s.PostInterval < 0 {
 		p.add("slack.post_interval", "must not be negative")
 	}
-	i, t := c.slackTenant()
+	i, t := c.tenantOf(c.Slack.Tenant)
 	if t == nil {
 		p.add("slack.tenant", "%q is not a tenant id", s.Tenant)
 		return
@@ -98,7 +98,7 @@ func (c *Config) slackWarnings() []string {
 	if !c.Slack.Enabled() {
 		return nil
 	}
-	i, t := c.slackTenant()
+	i, t := c.tenantOf(c.Slack.Tenant)
 	if t == nil {
 		return nil
 	}
@@ -113,19 +113,9 @@ func (c *Config) slackWarnings() []string {
 	return out
 }
 
-// slackTenant returns the tenant the Slack workspace belongs to.
-func (c *Config) slackTenant() (int, *Tenant) {
-	for i := range c.Tenants {
-		if c.Slack.Tenant == "" || c.Tenants[i].ID == c.Slack.Tenant {
-			return i, &c.Tenants[i]
-		}
-	}
-	return -1, nil
-}
-
 // SlackTenant returns the id of the tenant the Slack workspace belongs to.
 func (c *Config) SlackTenant() string {
-	if _, t := c.slackTenant(); t != nil {
+	if _, t := c.tenantOf(c.Slack.Tenant); t != nil {
 		return t.ID
 	}
 	return ""

@@ -46,6 +46,7 @@ func (c *Config) Validate() error {
 		t.validate(p, at)
 	}
 	c.validateSlack(p)
+	c.validateWeCom(p)
 	if len(p.list) == 0 {
 		return nil
 	}
@@ -55,7 +56,7 @@ func (c *Config) Validate() error {
 // Warnings lists settings that are valid but leave something out, each as
 // "file:line: path: what".
 func (c *Config) Warnings() []string {
-	return c.slackWarnings()
+	return append(c.slackWarnings(), c.wecomWarnings()...)
 }
 
 func (t *Tenant) validate(p *problems, at string) {

@@ -35,6 +35,9 @@ func teamMessage(c *qunsu.Complaint, s *qunsu.Settings, text string) qunsu.Messa
 		if !member.Notify && !contains(m.Members, member.Person) {
 			m.Members = append(m.Members, member.Person)
 		}
+		if member.Role == qunsu.RoleCRHead && m.Owner == "" {
+			m.Owner = member.Person // customer relations leads (G §5.1)
+		}
 	}
 	return m
 }

@@ -16,7 +16,8 @@ func dueKey(tenant string) string           { return tag(tenant) + ":due" }     
 func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }     // stream: k (idempotency key), m (message JSON)
 func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }      // stream: m (inbound JSON)
 func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + key }
-func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key } // a platform adapter's fact
+func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key }   // a platform adapter's fact
+func quotaKey(tenant, key string) string    { return tag(tenant) + ":quota:" + key } // zset of uses in a rate window
 
 // seenKey marks an inbound message accepted; handledKey marks it acted on.
 func seenKey(tenant, inbound string) string    { return tag(tenant) + ":seen:" + inbound }

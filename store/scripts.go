@@ -124,3 +124,29 @@ if redis.call("GET", KEYS[2]) == ARGV[3] then redis.call("DEL", KEYS[2]) end
 redis.call("XACK", KEYS[3], ARGV[4], ARGV[5])
 return "ok"
 `)
+
+// takeScript uses rate limits all or none (sliding windows).
+//
+// KEYS: one zset per limit, of the uses in its window.
+// ARGV: 1 now ms, 2 a member unique to this use, then per limit: max, window ms.
+// Returns 0 when every limit had room (a use is recorded in each), else the ms
+// until all would have room (nothing is recorded).
+var takeScript = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local max, window = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  redis.call("ZREMRANGEBYSCORE", key, "-inf", now - window)
+  if redis.call("ZCARD", key) >= max then
+    local oldest = redis.call("ZRANGE", key, 0, 0, "WITHSCORES")
+    local w = tonumber(oldest[2]) + window - now
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  redis.call("ZADD", key, now, ARGV[2])
+  redis.call("PEXPIRE", key, tonumber(ARGV[2 + 2 * i]))
+end
+return 0
+`)

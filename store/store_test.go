@@ -396,3 +396,26 @@ func TestHandledMarksAnActedOnMessage(t *testing.T) {
 		t.Error("another message counts as handled")
 	}
 }
+
+// Limits are used all or none, and say how long until they would allow.
+func TestQuotaTakesAllOrNone(t *testing.T) {
+	s, tenant := newStore(t)
+	now := time.UnixMilli(1763794800000)
+	perMin := func(key string, max int) qunsu.Limit { return qunsu.Limit{Key: key, Max: max, Window: time.Minute} }
+	for i := 0; i < 2; i++ {
+		if wait, err := s.Take(ctx, tenant, now.Add(time.Duration(i)*time.Second), perMin("a", 2), perMin("b", 3)); wait != 0 || err != nil {
+			t.Fatalf("take %d: %v %v", i, wait, err)
+		}
+	}
+	// a is full: nothing is taken, not even from b.
+	wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("a", 2), perMin("b", 3))
+	if wait != 50*time.Second {
+		t.Errorf("wait %v, want 50s (the first use of a leaves the window then)", wait)
+	}
+	if wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("b", 3)); wait != 0 {
+		t.Errorf("b was charged for a refused take: wait %v", wait)
+	}
+	if wait, _ := s.Take(ctx, tenant, now.Add(time.Minute), perMin("a", 2)); wait != 0 {
+		t.Errorf("after the window: wait %v", wait)
+	}
+}

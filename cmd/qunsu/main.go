@@ -2,7 +2,7 @@
 //
 //	qunsu [--config F] [--now T] [--as NAME]   the console (default)
 //	qunsu demo                                  a scripted group complaint in the console
-//	qunsu serve [--config F]                    the bot for Slack (and the platforms to come)
+//	qunsu serve [--config F]                    the bot for WeCom and Slack
 //	qunsu check-config [--config F]             check a configuration file
 package main
 
@@ -55,6 +55,8 @@ const usage = `usage:
   qunsu check-config [--config FILE]
 environment: QUNSU_CONFIG (config file), QUNSU_REDIS_URL (Redis; empty: embedded store),
              QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL,
+             QUNSU_WECOM_CORP_ID, QUNSU_WECOM_AGENT_ID, QUNSU_WECOM_SECRET, QUNSU_WECOM_TOKEN,
+             QUNSU_WECOM_AES_KEY, QUNSU_WECOM_AIBOT_TOKEN, QUNSU_WECOM_AIBOT_AES_KEY,
              QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET, QUNSU_SLACK_APP_TOKEN
 `
 

@@ -17,6 +17,7 @@ import (
 	"qunsu"
 	"qunsu/bot"
 	"qunsu/bot/slack"
+	"qunsu/bot/wecom"
 	"qunsu/config"
 	"qunsu/handlers"
 	"qunsu/render"
@@ -97,8 +98,23 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		}
 		platforms = append(platforms, "slack")
 	}
+	if cfg.WeCom.Enabled() {
+		tenant := cfg.WeComTenant()
+		if err := st.Subscribe(ctx, tenant, wecom.Platform); err != nil {
+			return err
+		}
+		a, err := wecom.New(wecomConfig(cfg.WeCom), wecom.Options{Tenant: byID[tenant], Inbox: st, Memory: st, Quota: st,
+			Cache: st.SDKCache(tenant), Log: log})
+		if err != nil {
+			return err
+		}
+		a.Routes(mux)
+		run = append(run, (&bot.Sender{Platform: wecom.Platform, Outbox: st, Transport: a, Tenants: []string{tenant},
+			Consumer: bot.Consumer(wecom.Platform), Log: log}).Run)
+		platforms = append(platforms, "wecom")
+	}
 	if len(platforms) == 0 {
-		log.Warn("no chat platform is configured: set QUNSU_SLACK_BOT_TOKEN (see the README); reminders still fire and wait in the outbox")
+		log.Warn("no chat platform is configured: set QUNSU_WECOM_CORP_ID or QUNSU_SLACK_BOT_TOKEN (see the README); reminders still fire and wait in the outbox")
 	}
 
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -149,6 +165,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 func slackConfig(c config.Slack) slack.Config {
 	return slack.Config{BotToken: c.BotToken, SigningSecret: c.SigningSecret, AppToken: c.AppToken, APIURL: c.APIURL,
 		PrivateChannels: c.Private(), PostInterval: c.PostInterval.D()}
+}
+
+func wecomConfig(c config.WeCom) wecom.Config {
+	return wecom.Config{CorpID: c.CorpID, AgentID: c.AgentID, Secret: c.Secret, Token: c.Token, AESKey: c.AESKey,
+		AIBotToken: c.AIBot.Token, AIBotAESKey: c.AIBot.AESKey, Robots: c.Robots, PostInterval: c.PostInterval.D(), APIURL: c.APIURL}
 }
 
 // newLogger logs structured lines to w (stderr by default) at level.

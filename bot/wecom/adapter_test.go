@@ -1,0 +1,267 @@
+package wecom
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"qunsu"
+	"qunsu/bot"
+	"qunsu/calendar"
+	"qunsu/config"
+	"qunsu/internal/redistest"
+	"qunsu/internal/wecomfake"
+	"qunsu/store"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	redistest.Stop()
+	os.Exit(code)
+}
+
+var ctx = context.Background()
+
+const (
+	appToken   = "appToken123"
+	appAESKey  = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	botToken   = "botToken456"
+	botAESKey  = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210abcdefg"
+	managerKey = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+)
+
+// rig is an adapter for a tenant of its own, on a real Redis and a fake WeCom.
+type rig struct {
+	t      *testing.T
+	fake   *wecomfake.Server
+	st     *store.Store
+	tenant *qunsu.Settings
+	a      *Adapter
+	http   *httptest.Server
+}
+
+func newRig(t *testing.T) *rig {
+	fake := wecomfake.New(t)
+	c := config.Default().Tenants[0]
+	c.ID = redistest.Tenant(t)
+	s, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Calendar = calendar.Weekdays{Location: s.Location}
+	s.Managers = map[string]string{"wecom": "robot:managers"}
+	for _, p := range s.Directory.People {
+		fake.AddUser(p.WeCom, p.Name)
+	}
+	fake.AddRobot(managerKey)
+	st := store.New(redistest.Client(t))
+	a, err := New(Config{CorpID: wecomfake.CorpID, AgentID: fmt.Sprint(wecomfake.AgentID), Secret: wecomfake.Secret,
+		Token: appToken, AESKey: appAESKey, AIBotToken: botToken, AIBotAESKey: botAESKey,
+		Robots: map[string]string{"managers": managerKey}, APIURL: fake.URL},
+		Options{Tenant: &s, Inbox: st, Memory: st, Quota: st, Cache: st.SDKCache(s.Tenant)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &rig{t: t, fake: fake, st: st, tenant: &s, a: a, http: srv}
+}
+
+func (r *rig) do(req *http.Request) (int, string) {
+	r.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// inbound returns the next message in the tenant's inbox.
+func (r *rig) inbound() qunsu.Inbound {
+	r.t.Helper()
+	got, err := r.st.ReceiveInbound(ctx, r.tenant.Tenant, "test", 1, time.Hour, 2*time.Second)
+	if err != nil || len(got) != 1 {
+		r.t.Fatalf("inbox: %v %v", got, err)
+	}
+	r.st.DoneInbound(ctx, r.tenant.Tenant, got[0].ID)
+	return got[0].Inbound
+}
+
+func (r *rig) send(msgs ...qunsu.Message) (stop func()) {
+	if err := r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: msgs}); err != nil {
+		r.t.Fatal(err)
+	}
+	c, cancel := context.WithCancel(ctx)
+	s := &bot.Sender{Platform: Platform, Outbox: r.st, Transport: r.a, Tenants: []string{r.tenant.Tenant}, Consumer: "test",
+		Poll: 50 * time.Millisecond, Backoff: bot.Backoff{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond}}
+	done := make(chan struct{})
+	go func() { s.Run(c); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+// Tencent's own sample (WXBizMsgCrypt, set A of its Go, PHP and C++ samples)
+// passes the app callback: the URL check answers its plaintext, and its
+// message is read as the text "hello" from mycreate.
+func TestTencentSampleThroughTheCallback(t *testing.T) {
+	const (
+		token, corp, key = "QDG6eK", "wx5823bf96d3bd56c7", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+		echo             = "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ=="
+		body             = "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>"
+	)
+	r := newRig(t)
+	r.a.cfg.CorpID, r.a.cfg.Token = corp, token
+	r.a.appKey, _ = parseKey(key)
+	r.a.now = func() time.Time { return time.Unix(1409659813, 0) } // when the sample was made
+
+	req, _ := http.NewRequest("GET", r.http.URL+"/wecom/callback?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr="+urlEscape(echo), nil)
+	if st, got := r.do(req); st != 200 || got != "1616140317555161061" {
+		t.Errorf("URL check: %d %q", st, got)
+	}
+	req, _ = http.NewRequest("POST", r.http.URL+"/wecom/callback?msg_signature=477715d11cdb4164915debcba66cb864d751f3e6&timestamp=1409659813&nonce=1372623149", strings.NewReader(body))
+	if st, got := r.do(req); st != 200 || got != "" {
+		t.Fatalf("message: %d %q", st, got)
+	}
+	in := r.inbound()
+	if in.User != "mycreate" || in.Text != "hello" || in.ID != "msg:4561255354251345929" || in.Chat.ID != "user:mycreate" {
+		t.Errorf("read as %+v", in)
+	}
+	// The same body with one byte of its signature changed is refused.
+	req, _ = http.NewRequest("POST", r.http.URL+"/wecom/callback?msg_signature=477715d11cdb4164915debcba66cb864d751f3e7&timestamp=1409659813&nonce=1372623149", strings.NewReader(body))
+	if st, _ := r.do(req); st != http.StatusUnauthorized {
+		t.Errorf("forged signature: %d", st)
+	}
+}
+
+func urlEscape(s string) string {
+	return strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(s)
+}
+
+// The intelligent robot's callback: the URL check with receive id "", an @
+// in a group read as the command after it, answered once through the
+// response URL; a second answer goes to the speaker through the app.
+func TestAIBotAnswersThroughItsResponseURL(t *testing.T) {
+	r := newRig(t)
+	if st, got := r.do(wecomfake.VerifyRequest(r.http.URL+"/wecom/aibot", botToken, botAESKey, "", "8812345")); st != 200 || got != "8812345" {
+		t.Fatalf("URL check: %d %q", st, got)
+	}
+	url := r.fake.NewResponseURL()
+	req := wecomfake.AIBotCallback(r.http.URL+"/wecom/aibot", botToken, botAESKey, wecomfake.AIBotText{
+		MsgID: "CAIQ1", ChatID: "wrGroup1", From: "LiQiang", ResponseURL: url, Content: "@qunsu 列表 翡翠湾"})
+	if st, _ := r.do(req); st != 200 {
+		t.Fatalf("callback: %d", st)
+	}
+	in := r.inbound()
+	if in.Text != "列表 翡翠湾" || in.User != "LiQiang" || in.Chat.ID != "aibot:wrGroup1:LiQiang" || in.Chat.ReplyURL != url {
+		t.Fatalf("read as %+v", in)
+	}
+	stop := r.send(qunsu.Message{Chat: in.Chat, Text: "进行中的群诉（0）", Key: "a1"}, qunsu.Message{Chat: in.Chat, Text: "第二条", Key: "a2"})
+	defer stop()
+	if !r.fake.WaitFor(5*time.Second, func() bool { return len(r.fake.AppMessages("LiQiang")) == 1 }) {
+		t.Fatalf("second answer not sent through the app; calls %+v", r.fake.Calls(""))
+	}
+	if resp := r.fake.Responses(); len(resp) != 1 || resp[0].Content != "进行中的群诉（0）" {
+		t.Errorf("response URL got %+v", resp)
+	}
+	if got := r.fake.AppMessages("LiQiang")[0].Content; got != "第二条" {
+		t.Errorf("app message %q", got)
+	}
+}
+
+// A complaint's group chat is created once with its members (the lead owns
+// it), people are added when the team grows, and a chat an interrupted
+// attempt created is taken as it is.
+func TestGroupChatCreatedAndJoined(t *testing.T) {
+	r := newRig(t)
+	team := qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-20261122-001", Name: "翡翠湾"}
+	msg := func(key string, members ...string) qunsu.Message {
+		return qunsu.Message{Chat: team, Title: "群诉 QS-20261122-001 翡翠湾", Members: members, Owner: "zhangwei", Text: key, Key: key}
+	}
+	stop := r.send(msg("first", "liqiang", "zhangwei", "nobody"), msg("second", "liqiang", "zhangwei", "wangfang"))
+	defer stop()
+	chatID := chatIDOf(r.tenant.Tenant, "QS-20261122-001")
+	if !r.fake.WaitFor(5*time.Second, func() bool { c, ok := r.fake.Chat(chatID); return ok && len(c.Messages) == 2 }) {
+		t.Fatalf("not posted: %+v", r.fake.Calls(""))
+	}
+	c, _ := r.fake.Chat(chatID)
+	if c.Owner != "ZhangWei" || strings.Join(c.Members, ",") != "LiQiang,ZhangWei,WangFang" || c.Name != "群诉 QS-20261122-001 翡翠湾" {
+		t.Errorf("chat %+v", c)
+	}
+	if n := len(r.fake.Calls("/cgi-bin/appchat/create")); n != 1 {
+		t.Errorf("%d creates", n)
+	}
+	if ups := r.fake.Calls("/cgi-bin/appchat/update"); len(ups) != 1 || fmt.Sprint(ups[0].Body["add_user_list"]) != "[WangFang]" {
+		t.Errorf("updates %+v", ups)
+	}
+	if len(chatID) > 32 || strings.ContainsAny(chatID, "-_:") {
+		t.Errorf("chatid %q is not WeCom's [0-9a-zA-Z]{1,32}", chatID)
+	}
+}
+
+// A token WeCom no longer takes (42001) is fetched again and the message sent;
+// transient errors (45009, -1) are retried; every message arrives once.
+func TestTokenExpiryAndBusyErrors(t *testing.T) {
+	r := newRig(t)
+	to := func(key string) qunsu.Message {
+		return qunsu.Message{Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: "zhangwei"}, Text: key, Key: key}
+	}
+	stop := r.send(to("one"))
+	defer stop()
+	if !r.fake.WaitFor(5*time.Second, func() bool { return len(r.fake.AppMessages("ZhangWei")) == 1 }) {
+		t.Fatal("first not sent")
+	}
+	r.fake.ExpireToken()
+	r.fake.FailNext("/cgi-bin/message/send", 2, 45009)
+	r.fake.FailNext("/cgi-bin/message/send", 1, -1)
+	r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: []qunsu.Message{to("two"), to("three")}})
+	if !r.fake.WaitFor(10*time.Second, func() bool { return len(r.fake.AppMessages("ZhangWei")) == 3 }) {
+		t.Fatalf("sent %+v", r.fake.AppMessages("ZhangWei"))
+	}
+	if n := r.fake.TokensIssued(); n != 2 {
+		t.Errorf("%d tokens issued, want 2 (one after the expiry)", n)
+	}
+	time.Sleep(200 * time.Millisecond)
+	var got []string
+	for _, m := range r.fake.AppMessages("ZhangWei") {
+		got = append(got, m.Content)
+	}
+	if strings.Join(got, ",") != "one,two,three" {
+		t.Errorf("delivered %v", got)
+	}
+}
+
+// More messages than WeCom lets a member receive in a minute are held back
+// and sent when the window allows, not sent to be dropped silently. (The
+// windows are shortened: a minute is 2 seconds here, on both sides.)
+func TestMemberLimitHoldsMessagesBack(t *testing.T) {
+	r := newRig(t)
+	saved := appPerMinute
+	appPerMinute = limit("app", 30, 2*time.Second)
+	t.Cleanup(func() { appPerMinute = saved })
+	start := time.Now()
+	r.fake.SetClock(func() time.Time { return start.Add(time.Since(start) * 30) }) // 2 s here is a minute there
+	var msgs []qunsu.Message
+	for i := 0; i < 35; i++ {
+		msgs = append(msgs, qunsu.Message{Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: "liqiang"}, Text: fmt.Sprint(i), Key: fmt.Sprint("k", i)})
+	}
+	stop := r.send(msgs...)
+	defer stop()
+	if !r.fake.WaitFor(10*time.Second, func() bool { return len(r.fake.AppMessages("LiQiang")) == 35 }) {
+		t.Fatalf("delivered %d of 35, %d dropped", len(r.fake.AppMessages("LiQiang")), r.fake.Dropped())
+	}
+	if d := r.fake.Dropped(); d != 0 {
+		t.Errorf("WeCom dropped %d messages", d)
+	}
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("35 messages in %v: the limit was not kept", took)
+	}
+}

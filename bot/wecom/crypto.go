@@ -1,0 +1,110 @@
+package wecom
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// WeCom's callback encryption (加解密方案): msg_signature is the SHA-1 of the
+// sorted token, timestamp, nonce and ciphertext; the ciphertext is
+// AES-256-CBC under the EncodingAESKey (IV: the key's first 16 bytes) of
+// random(16) + length(4, big-endian) + message + receive id, padded PKCS#7 to
+// 32 bytes. The receive id is the corp id for an app, "" for the intelligent
+// robot — which the SDK's decrypt cannot check, hence this file.
+
+// cipherKey is an EncodingAESKey decoded.
+type cipherKey []byte
+
+var errBadKey = errors.New("an EncodingAESKey is 43 characters of base64")
+
+func parseKey(encodingAESKey string) (cipherKey, error) {
+	if len(encodingAESKey) != 43 {
+		return nil, errBadKey
+	}
+	k, err := base64.StdEncoding.DecodeString(encodingAESKey + "=")
+	if err != nil || len(k) != 32 {
+		return nil, errBadKey
+	}
+	return k, nil
+}
+
+// signature is msg_signature over the four values.
+func signature(token, timestamp, nonce, encrypted string) string {
+	parts := []string{token, timestamp, nonce, encrypted}
+	sort.Strings(parts)
+	sum := sha1.Sum([]byte(strings.Join(parts, "")))
+	return hex.EncodeToString(sum[:])
+}
+
+// signed reports whether sig is msg_signature of the values, in constant time.
+func signed(sig, token, timestamp, nonce, encrypted string) bool {
+	want := signature(token, timestamp, nonce, encrypted)
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) == 1
+}
+
+// open decrypts a ciphertext and checks its padding and receive id.
+func (k cipherKey) open(encrypted, receiveID string) ([]byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(encrypted)
+	if err != nil {
+		return nil, fmt.Errorf("ciphertext is not base64: %w", err)
+	}
+	if len(raw) == 0 || len(raw)%aes.BlockSize != 0 {
+		return nil, errors.New("ciphertext is not whole AES blocks")
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, err
+	}
+	plain := make([]byte, len(raw))
+	cipher.NewCBCDecrypter(block, k[:aes.BlockSize]).CryptBlocks(plain, raw)
+	pad := int(plain[len(plain)-1])
+	if pad < 1 || pad > 32 || pad > len(plain) || !bytes.Equal(plain[len(plain)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
+		return nil, errors.New("bad padding: not our key, or tampered")
+	}
+	plain = plain[:len(plain)-pad]
+	if len(plain) < 20 {
+		return nil, errors.New("plaintext too short")
+	}
+	n := int(binary.BigEndian.Uint32(plain[16:20]))
+	if n > len(plain)-20 {
+		return nil, errors.New("message length beyond the plaintext")
+	}
+	msg, id := plain[20:20+n], string(plain[20+n:])
+	if id != receiveID {
+		return nil, fmt.Errorf("receive id %q is not ours", id)
+	}
+	return msg, nil
+}
+
+// seal encrypts a message for receiveID.
+func (k cipherKey) seal(msg []byte, receiveID string) (string, error) {
+	var b bytes.Buffer
+	random := make([]byte, 16)
+	if _, err := rand.Read(random); err != nil {
+		return "", err
+	}
+	b.Write(random)
+	binary.Write(&b, binary.BigEndian, uint32(len(msg)))
+	b.Write(msg)
+	b.WriteString(receiveID)
+	pad := 32 - b.Len()%32
+	b.Write(bytes.Repeat([]byte{byte(pad)}, pad))
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return "", err
+	}
+	out := b.Bytes()
+	cipher.NewCBCEncrypter(block, k[:aes.BlockSize]).CryptBlocks(out, out)
+	return base64.StdEncoding.EncodeToString(out), nil
+}
