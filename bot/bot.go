@@ -61,7 +61,7 @@ type Backoff struct {
 // Wait returns the wait before try n (from 0).
 func (b Backoff) Wait(n int) time.Duration {
 	if b.Initial <= 0 {
-		b.Initial = 500 * time.Millisecond
+		b.Initial = 250 * time.Millisecond
 	}
 	if b.Max <= 0 {
 		b.Max = time.Minute

@@ -12,18 +12,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"qunsu"
-	"qunsu/bot/console"
 	"qunsu/config"
-	"qunsu/internal/redistest"
 	"qunsu/internal/slackfake"
-	"qunsu/store"
 )
 
 const (
@@ -35,82 +29,25 @@ const (
 	complaintChan = "qs-20261122-001-翡翠湾"
 )
 
-// slackRig is `qunsu serve` wired to a fake Slack and a redis-server of its
-// own, on a simulated clock.
+// slackRig is `qunsu serve` wired to a fake Slack.
 type slackRig struct {
-	t     *testing.T
-	fake  *slackfake.Server
-	base  string // http://addr
-	clock *console.SimClock
-	rdb   *redis.Client
-	st    *store.Store
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	*serveRig
+	fake *slackfake.Server
 }
 
 func startSlackRig(t *testing.T) *slackRig {
-	srv := redistest.StartServer(t)
 	fake := slackfake.New(t)
 	for _, p := range config.Default().Tenants[0].People {
 		fake.AddUser(p.Slack, p.Name, p.ID+"@example.cn")
 	}
 	fake.AddChannel(reportsChan, "cr-reports", false, slackfake.BotUserID, "U01ZHANGWEI")
 	fake.AddChannel(managersChan, "managers", true, slackfake.BotUserID, "U03WANGFANG")
-
-	// The shipped configuration, with the managers' channel on Slack.
-	yaml := strings.Replace(string(mustRead(t, "../../config/default.yaml")),
-		"managers: {console: 管理层}", "managers: {console: 管理层, slack: "+managersChan+"}", 1)
-	yaml = "slack:\n  post_interval: 50ms\n" + yaml
-	path := filepath.Join(t.TempDir(), "company.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("QUNSU_REDIS_URL", srv.URL())
-	t.Setenv("QUNSU_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("QUNSU_SLACK_BOT_TOKEN", slackfake.BotToken)
 	t.Setenv("QUNSU_SLACK_SIGNING_SECRET", testSecret)
 	t.Setenv("QUNSU_SLACK_API_URL", fake.APIURL())
-
-	opts, _ := redis.ParseURL(srv.URL())
-	r := &slackRig{t: t, fake: fake, clock: console.NewSimClock(time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai(t))),
-		rdb: redis.NewClient(opts), logs: &syncBuffer{}}
-	r.st = store.New(r.rdb)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--config", path}, &r.logs.b, serveEnv{clock: r.clock, log: r.logs,
-			ready: func(a string) { addr <- a }})
-	}()
-	select {
-	case a := <-addr:
-		r.base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		r.rdb.Close()
-	})
-	return r
+	// The shipped configuration, with the managers' channel on Slack.
+	r := startServe(t, "slack:\n  post_interval: 50ms\n", map[string]string{"slack": managersChan})
+	return &slackRig{serveRig: r, fake: fake}
 }
 
 func shanghai(t *testing.T) *time.Location {
@@ -169,9 +106,6 @@ func (r *slackRig) click(user, channel, value, trigger string) int {
 		"actions":   []any{map[string]any{"action_id": "qunsu_button_0", "block_id": "qunsu_buttons", "type": "button", "value": value}}})
 	return r.send("/slack/interactivity", form, body, time.Now(), testSecret)
 }
-
-// advance moves the simulated clock; the poller fires what came due.
-func (r *slackRig) advance(d time.Duration) { r.clock.Set(r.clock.Now().Add(d)) }
 
 func (r *slackRig) waitFor(what string, cond func() bool) {
 	r.t.Helper()
@@ -247,15 +181,6 @@ func blockText(m slackfake.Message) string {
 	json.Unmarshal(m.Blocks, &blocks)
 	walk(blocks)
 	return b.String()
-}
-
-// complaints counts the stored complaints of the demo tenant.
-func (r *slackRig) complaints() int {
-	all, err := r.st.Complaints(context.Background(), "demo", time.Unix(0, 0), time.Now().AddDate(1, 0, 0), false)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return len(all)
 }
 
 // Through the real serve wiring: a slash report creates the complaint's
@@ -392,22 +317,7 @@ func TestServeSlack_ReportToSummary(t *testing.T) {
 }
 
 // waitDrained waits until Slack's sender has taken every outbox entry.
-func (r *slackRig) waitDrained() {
-	r.t.Helper()
-	r.waitFor("the outbox drained", func() bool {
-		n, _ := r.rdb.XLen(context.Background(), "{t:demo}:outbox").Result()
-		groups, err := r.rdb.XInfoGroups(context.Background(), "{t:demo}:outbox").Result()
-		if err != nil {
-			return false
-		}
-		for _, g := range groups {
-			if g.Name == "slack" {
-				return g.Pending == 0 && g.EntriesRead == n
-			}
-		}
-		return false
-	})
-}
+func (r *slackRig) waitDrained() { r.serveRig.waitDrained("slack", r.fake.WaitFor) }
 
 // checkEachMessageOnce compares the outbox with what Slack holds: every
 // message is posted exactly once, in the chat it was for; a complaint's card

@@ -20,7 +20,7 @@ import (
 // message/send only this agent.
 const (
 	CorpID  = "ww0000000000test"
-	Secret  = "test-secret"
+	Secret  = "QunsuTestSecretForTheFakeQyapiServer0123456" // 43 characters, as WeCom issues them
 	AgentID = 1000002
 )
 
