@@ -93,30 +93,5 @@ func (c *Config) validateSlack(p *problems) {
 	}
 }
 
-// slackWarnings are settings that work but leave someone out.
-func (c *Config) slackWarnings() []string {
-	if !c.Slack.Enabled() {
-		return nil
-	}
-	i, t := c.tenantOf(c.Slack.Tenant)
-	if t == nil {
-		return nil
-	}
-	var out []string
-	for j, person := range t.People {
-		if person.Slack == "" && person.Email == "" {
-			path := fmt.Sprintf("tenants[%d].people[%d]", i, j)
-			out = append(out, fmt.Sprintf("%s:%d: %s: %s has neither slack id nor email: cannot be mentioned, invited or written to on Slack",
-				c.file, c.line(path), path, person.Name))
-		}
-	}
-	return out
-}
-
 // SlackTenant returns the id of the tenant the Slack workspace belongs to.
-func (c *Config) SlackTenant() string {
-	if _, t := c.tenantOf(c.Slack.Tenant); t != nil {
-		return t.ID
-	}
-	return ""
-}
+func (c *Config) SlackTenant() string { return c.tenantID(c.Slack.Tenant) }

@@ -56,7 +56,50 @@ func (c *Config) Validate() error {
 // Warnings lists settings that are valid but leave something out, each as
 // "file:line: path: what".
 func (c *Config) Warnings() []string {
-	return append(c.slackWarnings(), c.wecomWarnings()...)
+	var out []string
+	if c.Slack.Enabled() {
+		out = append(out, c.unreachable(c.Slack.Tenant, func(p qunsu.Person) bool { return p.Slack == "" && p.Email == "" },
+			"has neither slack id nor email: cannot be mentioned, invited or written to on Slack")...)
+	}
+	if c.WeCom.Enabled() {
+		out = append(out, c.unreachable(c.WeCom.Tenant, func(p qunsu.Person) bool { return p.WeCom == "" },
+			"has no wecom userid: cannot be put in group chats or written to on WeCom")...)
+	}
+	return out
+}
+
+// unreachable names the people of a platform's tenant it cannot reach.
+func (c *Config) unreachable(tenant string, missing func(qunsu.Person) bool, why string) []string {
+	i, t := c.tenantOf(tenant)
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for j, person := range t.People {
+		if missing(person) {
+			path := fmt.Sprintf("tenants[%d].people[%d]", i, j)
+			out = append(out, fmt.Sprintf("%s:%d: %s: %s %s", c.file, c.line(path), path, person.Name, why))
+		}
+	}
+	return out
+}
+
+// tenantOf returns the tenant with id, or the first when id is "".
+func (c *Config) tenantOf(id string) (int, *Tenant) {
+	for i := range c.Tenants {
+		if id == "" || c.Tenants[i].ID == id {
+			return i, &c.Tenants[i]
+		}
+	}
+	return -1, nil
+}
+
+// tenantID returns the id of the tenant id names (the first for ""), or "".
+func (c *Config) tenantID(id string) string {
+	if _, t := c.tenantOf(id); t != nil {
+		return t.ID
+	}
+	return ""
 }
 
 func (t *Tenant) validate(p *problems, at string) {

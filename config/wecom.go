@@ -2,9 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"qunsu"
@@ -83,7 +84,7 @@ func (c *Config) validateWeCom(p *problems) {
 		required("wecom.aibot.aes_key", w.AIBot.AESKey, wecomAESKey,
 			"the intelligent robot's EncodingAESKey (or QUNSU_WECOM_AIBOT_AES_KEY)", fmt.Sprintf("an EncodingAESKey is 43 letters and digits, this one has %d characters", len(w.AIBot.AESKey)))
 	}
-	for _, name := range sortedKeys(w.Robots) {
+	for _, name := range slices.Sorted(maps.Keys(w.Robots)) {
 		if !wecomRobot.MatchString(w.Robots[name]) {
 			p.add("wecom.robots."+name, "not a webhook key (the part after key= in the robot's webhook address)")
 		}
@@ -120,49 +121,5 @@ func (c *Config) validateWeCom(p *problems) {
 	}
 }
 
-// wecomWarnings are settings that work but leave someone out.
-func (c *Config) wecomWarnings() []string {
-	if !c.WeCom.Enabled() {
-		return nil
-	}
-	i, t := c.tenantOf(c.WeCom.Tenant)
-	if t == nil {
-		return nil
-	}
-	var out []string
-	for j, person := range t.People {
-		if person.WeCom == "" {
-			path := fmt.Sprintf("tenants[%d].people[%d]", i, j)
-			out = append(out, fmt.Sprintf("%s:%d: %s: %s has no wecom userid: cannot be put in group chats or written to on WeCom",
-				c.file, c.line(path), path, person.Name))
-		}
-	}
-	return out
-}
-
 // WeComTenant returns the id of the tenant the WeCom corporation belongs to.
-func (c *Config) WeComTenant() string {
-	if _, t := c.tenantOf(c.WeCom.Tenant); t != nil {
-		return t.ID
-	}
-	return ""
-}
-
-// tenantOf returns the tenant with id, or the first when id is "".
-func (c *Config) tenantOf(id string) (int, *Tenant) {
-	for i := range c.Tenants {
-		if id == "" || c.Tenants[i].ID == id {
-			return i, &c.Tenants[i]
-		}
-	}
-	return -1, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func (c *Config) WeComTenant() string { return c.tenantID(c.WeCom.Tenant) }

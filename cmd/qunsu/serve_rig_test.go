@@ -3,9 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,7 +53,7 @@ func (s *syncBuffer) String() string {
 func startServe(t *testing.T, head string, managers map[string]string) *serveRig {
 	srv := redistest.StartServer(t)
 	chats := []string{"console: 管理层"}
-	for _, platform := range sortedKeys(managers) {
+	for _, platform := range slices.Sorted(maps.Keys(managers)) {
 		chats = append(chats, platform+": "+managers[platform])
 	}
 	yaml := strings.Replace(string(mustRead(t, "../../config/default.yaml")),
@@ -88,15 +89,6 @@ func startServe(t *testing.T, head string, managers map[string]string) *serveRig
 		r.rdb.Close()
 	})
 	return r
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // advance moves the simulated clock; the poller fires what came due.

@@ -8,39 +8,17 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"qunsu/internal/fakeapi"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// obj is a JSON object that keeps its keys in the order written, so answers
-// read like Slack's ("ok" first).
-type obj []kv
-
-type kv struct {
-	k string
-	v any
-}
-
-func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(f.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(f.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+// obj and kv build answers whose keys keep the platform's order.
+type (
+	obj = fakeapi.Object
+	kv  = fakeapi.Field
+)
 
 // reply is a Web API answer before it is written.
 type reply struct {

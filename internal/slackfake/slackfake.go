@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"qunsu/internal/fakeapi"
 	"slices"
 	"strings"
 	"sync"
@@ -187,16 +188,7 @@ func (s *Server) Calls(method string) []Call {
 // WaitFor polls until cond is true or the timeout passes; reports whether it became true.
 // cond runs without the fake's lock held, so it may call the getters.
 func (s *Server) WaitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return fakeapi.WaitFor(timeout, cond)
 }
 
 // Message is a message as it stands in a channel.

@@ -9,48 +9,15 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"qunsu/internal/fakeapi"
 	"time"
 )
 
-// obj is a JSON object that keeps its keys in the order written, so answers
-// read like WeCom's ("errcode" first).
-type obj []kv
-
-type kv struct {
-	k string
-	v any
-}
-
-func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(f.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshal(f.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-// marshal encodes like WeCom: no HTML escaping of <, > and &.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+// obj and kv build answers whose keys keep the platform's order.
+type (
+	obj = fakeapi.Object
+	kv  = fakeapi.Field
+)
 
 // reply is an answer before it is written. WeCom answers HTTP 200 with an
 // errcode for every failure, so status differs only for unknown paths.
@@ -172,7 +139,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The server closes the connection without a response.
 		panic(http.ErrAbortHandler)
 	}
-	b, err := marshal(rep.body)
+	b, err := fakeapi.Marshal(rep.body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -1,6 +1,8 @@
 package wecomfake
 
 import (
+	"qunsu/internal/fakeapi"
+
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
@@ -196,7 +198,7 @@ func AIBotCallback(url, token, aesKey string, msg AIBotText) *http.Request {
 		o = append(o, kv{"response_url", msg.ResponseURL})
 	}
 	o = append(o, kv{"msgtype", "text"}, kv{"text", obj{{"content", msg.Content}}})
-	plain, err := marshal(o)
+	plain, err := fakeapi.Marshal(o)
 	if err != nil {
 		panic(err)
 	}

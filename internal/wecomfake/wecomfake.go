@@ -10,6 +10,7 @@ package wecomfake
 
 import (
 	"net/http/httptest"
+	"qunsu/internal/fakeapi"
 	"strings"
 	"sync"
 	"testing"
@@ -180,16 +181,7 @@ func (s *Server) Calls(path string) []Call {
 // WaitFor polls cond until it holds or timeout passes, for senders that
 // work in the background; it reports whether cond held.
 func (s *Server) WaitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return fakeapi.WaitFor(timeout, cond)
 }
 
 // Chat returns a copy of the group chatid.

@@ -1,0 +1,63 @@
+// Package fakeapi holds what the tests' fake chat platforms (slackfake,
+// wecomfake) share: JSON objects that keep their keys in the order written,
+// so answers read like the real ones, and waiting for background work.
+package fakeapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
+
+// Object is a JSON object whose keys stay in the order written.
+type Object []Field
+
+// Field is one key of an Object and its value: {"ok", true}.
+type Field [2]any
+
+// MarshalJSON writes the fields in order.
+func (o Object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f[0])
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := Marshal(f[1])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Marshal encodes v as the platforms do: <, > and & as they are.
+func Marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// WaitFor polls cond until it holds or timeout passes, for senders that work
+// in the background; it reports whether cond held.
+func WaitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
