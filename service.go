@@ -166,7 +166,11 @@ type Limit struct {
 // Quota counts uses against limits shared by every process, for platforms that
 // drop what exceeds their limits instead of refusing it (WeCom).
 type Quota interface {
-	// Take uses every limit once at now, all or none. It returns 0 when it
-	// took them, else how long until all would allow it.
-	Take(ctx context.Context, tenant string, now time.Time, limits ...Limit) (time.Duration, error)
+	// Take uses every limit once at now, all or none. It returns a receipt
+	// when it took them, else how long until all would allow it.
+	Take(ctx context.Context, tenant string, now time.Time, limits ...Limit) (receipt string, wait time.Duration, err error)
+	// Settle moves a receipt's uses to at, when the platform had the message
+	// (it counts from its arrival, which may come well after Take), or gives
+	// them back when it did not take it.
+	Settle(ctx context.Context, tenant, receipt string, at time.Time, taken bool, limits ...Limit) error
 }

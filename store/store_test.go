@@ -402,20 +402,35 @@ func TestQuotaTakesAllOrNone(t *testing.T) {
 	s, tenant := newStore(t)
 	now := time.UnixMilli(1763794800000)
 	perMin := func(key string, max int) qunsu.Limit { return qunsu.Limit{Key: key, Max: max, Window: time.Minute} }
+	var receipts []string
 	for i := 0; i < 2; i++ {
-		if wait, err := s.Take(ctx, tenant, now.Add(time.Duration(i)*time.Second), perMin("a", 2), perMin("b", 3)); wait != 0 || err != nil {
-			t.Fatalf("take %d: %v %v", i, wait, err)
+		receipt, wait, err := s.Take(ctx, tenant, now.Add(time.Duration(i)*time.Second), perMin("a", 2), perMin("b", 3))
+		if wait != 0 || err != nil || receipt == "" {
+			t.Fatalf("take %d: %q %v %v", i, receipt, wait, err)
 		}
+		receipts = append(receipts, receipt)
 	}
 	// a is full: nothing is taken, not even from b.
-	wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("a", 2), perMin("b", 3))
-	if wait != 50*time.Second {
+	if _, wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("a", 2), perMin("b", 3)); wait != 50*time.Second {
 		t.Errorf("wait %v, want 50s (the first use of a leaves the window then)", wait)
 	}
-	if wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("b", 3)); wait != 0 {
+	if _, wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("b", 3)); wait != 0 {
 		t.Errorf("b was charged for a refused take: wait %v", wait)
 	}
-	if wait, _ := s.Take(ctx, tenant, now.Add(time.Minute), perMin("a", 2)); wait != 0 {
-		t.Errorf("after the window: wait %v", wait)
+	// A message that arrived 20s after it was taken: its window counts from then.
+	one := perMin("one", 1)
+	receipt, _, _ := s.Take(ctx, tenant, now, one)
+	if err := s.Settle(ctx, tenant, receipt, now.Add(20*time.Second), true, one); err != nil {
+		t.Fatal(err)
+	}
+	if _, wait, _ := s.Take(ctx, tenant, now.Add(61*time.Second), one); wait != 19*time.Second {
+		t.Errorf("the settled use leaves a minute after it arrived: wait %v", wait)
+	}
+	// A use the platform did not take is given back.
+	if err := s.Settle(ctx, tenant, receipts[0], now, false, perMin("a", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, wait, _ := s.Take(ctx, tenant, now.Add(10*time.Second), perMin("a", 2)); wait != 0 {
+		t.Errorf("after a use was given back: wait %v", wait)
 	}
 }

@@ -265,3 +265,80 @@ func TestMemberLimitHoldsMessagesBack(t *testing.T) {
 		t.Errorf("35 messages in %v: the limit was not kept", took)
 	}
 }
+
+// A userid WeCom does not know (mistyped, or a member who left) is found,
+// left out and remembered: the team still gets its chat, and later messages
+// do not ask about it again.
+func TestUnknownUserIDDoesNotBlockTheChat(t *testing.T) {
+	r := newRig(t)
+	r.tenant.Directory.People = append(r.tenant.Directory.People, qunsu.Person{ID: "ghost", Name: "离职者", WeCom: "GoneAway"})
+	team := qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-20261122-001", Name: "翡翠湾"}
+	msg := func(key string) qunsu.Message {
+		return qunsu.Message{Chat: team, Title: "群诉 QS-20261122-001 翡翠湾", Members: []string{"ghost", "zhangwei", "liqiang"},
+			Owner: "ghost", Text: key, Key: key}
+	}
+	stop := r.send(msg("first"), msg("second"))
+	defer stop()
+	chatID := chatIDOf(r.tenant.Tenant, "QS-20261122-001")
+	if !r.fake.WaitFor(5*time.Second, func() bool { c, ok := r.fake.Chat(chatID); return ok && len(c.Messages) == 2 }) {
+		t.Fatalf("not posted: %+v", r.fake.Calls(""))
+	}
+	c, _ := r.fake.Chat(chatID)
+	if strings.Join(c.Members, ",") != "ZhangWei,LiQiang" || c.Owner != "ZhangWei" {
+		t.Errorf("chat %+v", c)
+	}
+	if n := len(r.fake.Calls("/cgi-bin/user/get")); n != 3 {
+		t.Errorf("%d user lookups, want 3 (each member once, after the refusal)", n)
+	}
+	if dead, _ := r.st.Buried(ctx, r.tenant.Tenant, Platform); len(dead) != 0 {
+		t.Errorf("set aside: %v", dead)
+	}
+}
+
+// A chatid already in use is a chat an interrupted attempt created: it is
+// read, taken and completed when it has the complaint's name; one of another
+// name (an id used again after Redis lost data) is left alone.
+func TestChatIDInUse(t *testing.T) {
+	r := newRig(t)
+	team := func(complaint string) qunsu.Message {
+		return qunsu.Message{Chat: qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: complaint, Name: "翡翠湾"}, Title: "群诉 " + complaint + " 翡翠湾",
+			Members: []string{"zhangwei", "liqiang", "wangfang"}, Owner: "zhangwei", Text: complaint, Key: complaint}
+	}
+	ours, theirs := chatIDOf(r.tenant.Tenant, "QS-20261122-001"), chatIDOf(r.tenant.Tenant, "QS-20261122-002")
+	// Created before the crash, with two of the three.
+	if err := r.a.createAppChat(ctx, appChatCreateRequest{Name: "群诉 QS-20261122-001 翡翠湾", Owner: "ZhangWei", UserList: []string{"ZhangWei", "LiQiang"}, ChatID: ours}); err != nil {
+		t.Fatal(err)
+	}
+	// Another complaint's chat holds the id QS-20261122-002 would take.
+	if err := r.a.createAppChat(ctx, appChatCreateRequest{Name: "群诉 旧的", Owner: "ZhangWei", UserList: []string{"ZhangWei", "LiQiang"}, ChatID: theirs}); err != nil {
+		t.Fatal(err)
+	}
+	stop := r.send(team("QS-20261122-001"), team("QS-20261122-002"))
+	defer stop()
+	next := theirs[:30] + "r2"
+	if !r.fake.WaitFor(5*time.Second, func() bool { c, ok := r.fake.Chat(next); return ok && len(c.Messages) == 1 }) {
+		t.Fatalf("no chat of its own for QS-20261122-002: %+v", r.fake.Chats())
+	}
+	c, _ := r.fake.Chat(ours)
+	if len(c.Messages) != 1 || strings.Join(c.Members, ",") != "ZhangWei,LiQiang,WangFang" {
+		t.Errorf("the interrupted chat: %+v", c)
+	}
+	if old, _ := r.fake.Chat(theirs); len(old.Messages) != 0 {
+		t.Errorf("posted to another complaint's chat: %+v", old)
+	}
+}
+
+// A robot's response URL an hour old (or never seen) is not used: the answer
+// goes to the speaker through the app.
+func TestStaleResponseURLIsNotUsed(t *testing.T) {
+	r := newRig(t)
+	chat := qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: robotChat("wrGroup1", "LiQiang"), ReplyURL: r.fake.NewResponseURL()}
+	stop := r.send(qunsu.Message{Chat: chat, Text: "答复", Key: "late"})
+	defer stop()
+	if !r.fake.WaitFor(5*time.Second, func() bool { return len(r.fake.AppMessages("LiQiang")) == 1 }) {
+		t.Fatal("not sent through the app")
+	}
+	if n := len(r.fake.Calls("/cgi-bin/aibot/response")); n != 0 {
+		t.Errorf("the stale URL was called %d times", n)
+	}
+}

@@ -68,6 +68,14 @@ func (a *Adapter) serveAIBotMessage(w http.ResponseWriter, r *http.Request) {
 	if m.ChatType == "group" {
 		text = leadingAt.ReplaceAllString(text, "")
 	}
+	if m.ResponseURL != "" {
+		// Its hour starts now: answers after it go to the speaker instead.
+		if err := a.memory.Remember(r.Context(), a.tenant.Tenant, replyURLKey(m.ResponseURL), "fresh", replyURLLife); err != nil {
+			a.log.Error("memory unavailable", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+	}
 	in := qunsu.Inbound{ID: "aibot:" + m.MsgID, User: m.From.UserID, Text: text,
 		Chat: qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: robotChat(m.ChatID, m.From.UserID), ReplyURL: m.ResponseURL}}
 	a.take(w, r, in)

@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
 	"github.com/silenceper/wechat/v2/work/appchat"
-	"github.com/silenceper/wechat/v2/work/config"
-	wctx "github.com/silenceper/wechat/v2/work/context"
 	"github.com/silenceper/wechat/v2/work/message"
-	"github.com/silenceper/wechat/v2/work/robot"
 
 	"qunsu/bot"
 )
@@ -28,29 +29,49 @@ type tokens struct {
 	handle credential.AccessTokenContextHandle
 	cache  cache.Cache
 	key    string
+
+	mu      sync.Mutex
+	dropped time.Time // when a refused token was last dropped
 }
 
-func (t *tokens) drop() error { return t.cache.Delete(t.key) }
-
-// sdk is the SDK's clients on the app's context.
-func (a *Adapter) sdk() *wctx.Context {
-	return &wctx.Context{Config: &config.Config{CorpID: a.cfg.CorpID, CorpSecret: a.cfg.Secret, AgentID: a.cfg.AgentID,
-		Cache: a.token.cache}, AccessTokenHandle: a.token.handle}
+// drop forgets the token WeCom refused and reports whether this is the first
+// refusal in a while: then the message is tried again at once; a token that
+// keeps being refused (a proxy that loses the query string, say) is backed
+// off like any failure.
+func (t *tokens) drop() (first bool, err error) {
+	t.mu.Lock()
+	first = time.Since(t.dropped) > 30*time.Second
+	t.dropped = time.Now()
+	t.mu.Unlock()
+	return first, t.cache.Delete(t.key)
 }
 
 // WeCom's error codes, and what they mean for a message.
 var (
-	tokenCodes     = map[int64]bool{40014: true, 42001: true, 41001: true}              // the access token: fetch a new one
-	transientCodes = map[int64]bool{-1: true, 45009: true, 45033: true, 45047: true}    // busy, too frequent: back off
-	setupCodes     = map[int64]bool{40001: true, 40013: true, 60011: true, 48002: true, // the app's set-up: wait for it to be mended
-		60020: true, 40056: true, 301002: true}
+	// the access token: fetch a new one
+	tokenCodes = map[int64]bool{40014: true, 42001: true, 41001: true}
+	// busy, too frequent: back off
+	transientCodes = map[int64]bool{-1: true, 45009: true, 45033: true}
+	// the app's set-up (secret, corp id, visibility, trusted IPs): wait for it to be mended
+	setupCodes = map[int64]bool{40001: true, 40013: true, 60011: true, 48002: true, 60020: true, 40056: true, 301002: true}
+	// a userid WeCom does not take
+	memberCodes = map[int64]bool{86216: true, 86007: true, 40003: true, 60111: true, 81013: true}
 )
+
+// tokenRefusal is how the SDK reports gettoken's refusals: as text.
+var tokenRefusal = regexp.MustCompile(`get access_token error : errcode=(-?\d+)`)
 
 // errcode returns the WeCom error code of err, if it is one.
 func errcode(err error) (int64, bool) {
 	var ce *util.CommonError
 	if errors.As(err, &ce) {
 		return ce.ErrCode, true
+	}
+	if err != nil {
+		if m := tokenRefusal.FindStringSubmatch(err.Error()); m != nil {
+			code, _ := strconv.ParseInt(m[1], 10, 64)
+			return code, true
+		}
 	}
 	return 0, false
 }
@@ -65,10 +86,14 @@ func (a *Adapter) classify(err error) error {
 	case err == nil || !ok || bot.IsPermanent(err):
 		return err // network errors and timeouts are retried by the sender
 	case tokenCodes[code]:
-		if derr := a.token.drop(); derr != nil {
+		first, derr := a.token.drop()
+		if derr != nil {
 			a.log.Warn("dropping the access token failed", "err", derr)
 		}
-		return &bot.RetryAfter{Wait: 10 * time.Millisecond, Err: err}
+		if first {
+			return &bot.RetryAfter{Wait: 10 * time.Millisecond, Err: err}
+		}
+		return err
 	case transientCodes[code]:
 		return err
 	case setupCodes[code]:
@@ -82,6 +107,10 @@ func (a *Adapter) classify(err error) error {
 const (
 	appChatCreateURL = "https://qyapi.weixin.qq.com/cgi-bin/appchat/create?access_token=%s"
 	appChatUpdateURL = "https://qyapi.weixin.qq.com/cgi-bin/appchat/update?access_token=%s"
+	appChatGetURL    = "https://qyapi.weixin.qq.com/cgi-bin/appchat/get?access_token=%s&chatid=%s"
+	appChatSendURL   = "https://qyapi.weixin.qq.com/cgi-bin/appchat/send?access_token=%s"
+	messageSendURL   = "https://qyapi.weixin.qq.com/cgi-bin/message/send?access_token=%s"
+	userGetURL       = "https://qyapi.weixin.qq.com/cgi-bin/user/get?access_token=%s&userid=%s"
 )
 
 type (
@@ -92,26 +121,49 @@ type (
 		UserList []string `json:"userlist"`        // 群成员id列表，至少2人，至多2000人
 		ChatID   string   `json:"chatid"`          // 群聊id，最长32个字符，只允许0-9及a-zA-Z
 	}
-	// appChatCreateResponse 创建群聊会话响应
-	appChatCreateResponse struct {
-		util.CommonError
-		ChatID string `json:"chatid"`
-	}
 	// appChatUpdateRequest 修改群聊会话请求
 	appChatUpdateRequest struct {
 		ChatID      string   `json:"chatid"`
 		AddUserList []string `json:"add_user_list,omitempty"`
 	}
+	// appChatGetResponse 获取群聊会话响应
+	appChatGetResponse struct {
+		util.CommonError
+		ChatInfo struct {
+			ChatID   string   `json:"chatid"`
+			Name     string   `json:"name"`
+			Owner    string   `json:"owner"`
+			UserList []string `json:"userlist"`
+		} `json:"chat_info"`
+	}
+	commonResponse struct{ util.CommonError }
 )
 
 // createAppChat creates an app group chat.
 func (a *Adapter) createAppChat(ctx context.Context, req appChatCreateRequest) error {
-	return a.call(ctx, appChatCreateURL, req, &appChatCreateResponse{}, "AppChatCreate")
+	return a.call(ctx, appChatCreateURL, req, &commonResponse{}, "AppChatCreate")
 }
 
 // addToAppChat adds members to an app group chat.
 func (a *Adapter) addToAppChat(ctx context.Context, chatID string, users []string) error {
-	return a.call(ctx, appChatUpdateURL, appChatUpdateRequest{ChatID: chatID, AddUserList: users}, &struct{ util.CommonError }{}, "AppChatUpdate")
+	return a.call(ctx, appChatUpdateURL, appChatUpdateRequest{ChatID: chatID, AddUserList: users}, &commonResponse{}, "AppChatUpdate")
+}
+
+// getAppChat reads an app group chat: its name and members.
+func (a *Adapter) getAppChat(ctx context.Context, chatID string) (*appChatGetResponse, error) {
+	res := &appChatGetResponse{}
+	return res, a.get(ctx, fmt.Sprintf(appChatGetURL, "%s", url.QueryEscape(chatID)), res, "AppChatGet")
+}
+
+// memberExists reports whether WeCom knows a userid (读取成员). The app sees
+// every member: its visibility is the root department, as app group chats
+// require.
+func (a *Adapter) memberExists(ctx context.Context, userID string) (bool, error) {
+	err := a.get(ctx, fmt.Sprintf(userGetURL, "%s", url.QueryEscape(userID)), &commonResponse{}, "UserGet")
+	if code, ok := errcode(err); ok && memberCodes[code] {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // call posts a JSON request with the access token and decodes the answer.
@@ -121,6 +173,19 @@ func (a *Adapter) call(ctx context.Context, urlFormat string, req, res any, apiN
 		return err
 	}
 	data, err := util.PostJSONContext(ctx, fmt.Sprintf(urlFormat, token), req)
+	if err != nil {
+		return err
+	}
+	return util.DecodeWithError(data, res, apiName)
+}
+
+// get reads a JSON answer; urlFormat has one %s, for the access token.
+func (a *Adapter) get(ctx context.Context, urlFormat string, res any, apiName string) error {
+	token, err := a.token.handle.GetAccessTokenContext(ctx)
+	if err != nil {
+		return err
+	}
+	data, err := util.HTTPGetContext(ctx, fmt.Sprintf(urlFormat, token))
 	if err != nil {
 		return err
 	}
@@ -151,35 +216,40 @@ type (
 	}
 )
 
-// duplicateWindow is how long WeCom refuses to deliver the same app message to
-// the same member again: a message resent after a lost answer is not shown twice.
-const duplicateWindow = 4 * 3600
-
-// sendToMember sends markdown to a member through the app (应用消息).
-func (a *Adapter) sendToMember(userID, content string) error {
-	req := appMarkdown{SendRequestCommon: &message.SendRequestCommon{ToUser: userID, MsgType: "markdown", AgentID: a.cfg.AgentID,
-		EnableDuplicateCheck: 1, DuplicateCheckInterval: duplicateWindow}, Markdown: markdownField{content}}
-	_, err := message.NewClient(a.sdk()).Send("MessageSendMarkdown", req)
-	return err
+// sendToMember sends markdown to a member through the app (应用消息). WeCom's
+// duplicate check is left off: it compares whole messages, so it would
+// swallow a second, identical answer meant to be seen.
+func (a *Adapter) sendToMember(ctx context.Context, userID, content string) error {
+	req := appMarkdown{SendRequestCommon: &message.SendRequestCommon{ToUser: userID, MsgType: "markdown", AgentID: a.cfg.AgentID},
+		Markdown: markdownField{content}}
+	return a.call(ctx, messageSendURL, req, &message.SendResponse{}, "MessageSendMarkdown")
 }
 
 // sendToChat sends markdown to an app group chat.
-func (a *Adapter) sendToChat(chatID, content string) error {
+func (a *Adapter) sendToChat(ctx context.Context, chatID, content string) error {
 	req := chatMarkdown{SendRequestCommon: &appchat.SendRequestCommon{ChatID: chatID, MsgType: "markdown"}, Markdown: markdownField{content}}
-	_, err := appchat.NewClient(a.sdk()).Send("AppChatSendMarkdown", req)
-	return err
+	return a.call(ctx, appChatSendURL, req, &appchat.SendResponse{}, "AppChatSendMarkdown")
 }
 
 // sendToRobot posts through a group robot: text when someone is to be @-ed
-// (only text mentions), else markdown.
-func (a *Adapter) sendToRobot(key, content string, mentioned []string) error {
+// (mentioned_list), else markdown.
+func (a *Adapter) sendToRobot(ctx context.Context, key, content string, mentioned []string) error {
 	msg := robotMessage{MsgType: "markdown", Markdown: &markdownField{content}}
 	if len(mentioned) > 0 {
 		msg = robotMessage{MsgType: "text", Text: &robotText{Content: content, MentionedList: mentioned}}
 	}
-	info, err := robot.NewClient(a.sdk()).RobotBroadcast(key, msg)
-	if err == nil && info.ErrCode != 0 {
-		err = util.NewCommonError("RobotBroadcast", info.ErrCode, info.ErrMsg)
+	return a.post(ctx, fmt.Sprintf(robotSendURL, url.QueryEscape(key)), msg, "RobotBroadcast")
+}
+
+// robotSendURL is the group robots' webhook (群机器人).
+const robotSendURL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=%s"
+
+// post posts JSON to a URL that carries its own credential (a webhook, a
+// response URL) and decodes WeCom's answer.
+func (a *Adapter) post(ctx context.Context, target string, req any, apiName string) error {
+	data, err := util.PostJSONContext(ctx, target, req)
+	if err != nil {
+		return err
 	}
-	return err
+	return util.DecodeWithCommonError(data, apiName)
 }

@@ -19,9 +19,6 @@ const (
 	freshness = 10 * time.Minute
 )
 
-// errForeign is a message sealed for another corporation or robot.
-var errForeign = errors.New("sealed for someone else")
-
 // appEnvelope is what WeCom posts to an app's callback.
 type appEnvelope struct {
 	ToUserName string `xml:"ToUserName"`
@@ -94,13 +91,13 @@ func (a *Adapter) serveAppVerify(w http.ResponseWriter, r *http.Request) {
 func (a *Adapter) opened(w http.ResponseWriter, r *http.Request, token string, key cipherKey, receiveID string,
 	envelope func(body []byte) (string, error)) ([]byte, bool) {
 	c := callbackOf(r)
+	if !a.fresh(c) {
+		a.refuse(w, r, http.StatusUnauthorized, "stale or missing timestamp", nil)
+		return nil, false
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		a.refuse(w, r, http.StatusBadRequest, "unreadable body", err)
-		return nil, false
-	}
-	if !a.fresh(c) {
-		a.refuse(w, r, http.StatusUnauthorized, "stale or missing timestamp", nil)
 		return nil, false
 	}
 	sealed, err := envelope(body)
@@ -115,8 +112,8 @@ func (a *Adapter) opened(w http.ResponseWriter, r *http.Request, token string, k
 	plain, err := key.open(sealed, receiveID)
 	if err != nil {
 		status := http.StatusUnauthorized
-		if strings.Contains(err.Error(), "receive id") {
-			status, err = http.StatusForbidden, errors.Join(errForeign, err)
+		if errors.Is(err, errForeign) {
+			status = http.StatusForbidden // our key, another corporation's (or robot's) message
 		}
 		a.refuse(w, r, status, "message does not decrypt for us", err)
 		return nil, false

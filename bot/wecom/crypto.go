@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/base64"
@@ -26,7 +25,10 @@ import (
 // cipherKey is an EncodingAESKey decoded.
 type cipherKey []byte
 
-var errBadKey = errors.New("an EncodingAESKey is 43 characters of base64")
+var (
+	errBadKey  = errors.New("an EncodingAESKey is 43 characters of base64")
+	errForeign = errors.New("sealed for another receive id")
+)
 
 func parseKey(encodingAESKey string) (cipherKey, error) {
 	if len(encodingAESKey) != 43 {
@@ -76,35 +78,13 @@ func (k cipherKey) open(encrypted, receiveID string) ([]byte, error) {
 	if len(plain) < 20 {
 		return nil, errors.New("plaintext too short")
 	}
-	n := int(binary.BigEndian.Uint32(plain[16:20]))
-	if n > len(plain)-20 {
+	n := uint64(binary.BigEndian.Uint32(plain[16:20]))
+	if n > uint64(len(plain)-20) {
 		return nil, errors.New("message length beyond the plaintext")
 	}
 	msg, id := plain[20:20+n], string(plain[20+n:])
 	if id != receiveID {
-		return nil, fmt.Errorf("receive id %q is not ours", id)
+		return nil, fmt.Errorf("%w: %q", errForeign, id)
 	}
 	return msg, nil
-}
-
-// seal encrypts a message for receiveID.
-func (k cipherKey) seal(msg []byte, receiveID string) (string, error) {
-	var b bytes.Buffer
-	random := make([]byte, 16)
-	if _, err := rand.Read(random); err != nil {
-		return "", err
-	}
-	b.Write(random)
-	binary.Write(&b, binary.BigEndian, uint32(len(msg)))
-	b.Write(msg)
-	b.WriteString(receiveID)
-	pad := 32 - b.Len()%32
-	b.Write(bytes.Repeat([]byte{byte(pad)}, pad))
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return "", err
-	}
-	out := b.Bytes()
-	cipher.NewCBCEncrypter(block, k[:aes.BlockSize]).CryptBlocks(out, out)
-	return base64.StdEncoding.EncodeToString(out), nil
 }

@@ -7,11 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/silenceper/wechat/v2/util"
 
 	"qunsu"
 	"qunsu/bot"
@@ -31,10 +30,11 @@ func teamKey(complaint string) string  { return "wecom:team:" + complaint }  // 
 func membersKey(chatID string) string  { return "wecom:members:" + chatID }  // userids in the chat, comma-separated
 func titleKey(complaint string) string { return "wecom:title:" + complaint } // the chat's name
 func cardKey(complaint string) string  { return "wecom:card:" + complaint }  // the card was posted
+func refusedKey(userID string) string  { return "wecom:refused:" + userID }  // a userid WeCom does not take
 func partKey(key string, i int) string { return fmt.Sprintf("wecom:part:%s#%d", key, i) }
-func repliedKey(url string) string {
+func replyURLKey(url string) string {
 	sum := sha1.Sum([]byte(url))
-	return "wecom:replied:" + hex.EncodeToString(sum[:8])
+	return "wecom:reply:" + hex.EncodeToString(sum[:8]) // "fresh" until used or an hour old
 }
 
 // WeCom's limits: per member and app, app messages 30 a minute and 1000 an
@@ -54,12 +54,17 @@ func limit(kind string, max int, window time.Duration) func(id string) qunsu.Lim
 	}
 }
 
-// Sizes WeCom takes, in bytes of UTF-8.
+// Sizes WeCom takes, in bytes of UTF-8; and other bounds.
 const (
-	maxMarkdown      = 2048 // app messages, app group chats, robot text
-	maxRobotMarkdown = 4096
-	maxChatName      = 50 // characters
+	maxMarkdown      = 2048  // app messages, app group chats, robot text
+	maxRobotMarkdown = 4096  // group-robot markdown
+	maxReply         = 20480 // an intelligent robot's response URL
+	maxChatName      = 50    // characters
 	maxChatMembers   = 2000
+	// replyURLLife is how long a robot's response URL is used: WeCom keeps it
+	// an hour from the message; a little less allows for delays.
+	replyURLLife = 55 * time.Minute
+	refusedFor   = 24 * time.Hour // a refused userid is asked about again after this
 )
 
 // Route finds where a message goes, creating a complaint's group chat and
@@ -109,28 +114,73 @@ func (a *Adapter) userID(person string) (string, bool) {
 	return p.WeCom, ok && p.WeCom != ""
 }
 
-// teamChat returns a complaint's app group chat, creating it the first time
-// (the lead owns it), and adds the message's members not in it yet.
+// teamChat returns a complaint's app group chat, creating it the first time,
+// and adds the message's members who are not in it yet. People WeCom does not
+// know are left out (and logged): they must not keep the team from its chat.
 func (a *Adapter) teamChat(ctx context.Context, m qunsu.Message) (string, error) {
-	t := a.tenant.Tenant
-	var users []string
-	for _, person := range m.Members {
-		if u, ok := a.userID(person); ok && !slices.Contains(users, u) {
-			users = append(users, u)
-		} else if !ok {
-			a.log.Warn("cannot add a person WeCom does not know to the group; add their wecom userid", "person", person, "complaint", m.Chat.Complaint)
-		}
+	users, err := a.members(ctx, m)
+	if err != nil {
+		return "", err
 	}
-	chatID, known, err := a.memory.Recall(ctx, t, teamKey(m.Chat.Complaint))
+	chatID, known, err := a.memory.Recall(ctx, a.tenant.Tenant, teamKey(m.Chat.Complaint))
 	if err != nil {
 		return "", err
 	}
 	if !known {
-		return a.createTeamChat(ctx, m, users)
-	}
-	list, _, err := a.memory.Recall(ctx, t, membersKey(chatID))
-	if err != nil {
+		if chatID, err = a.createTeamChat(ctx, m, users); err != nil {
+			return "", err
+		}
+	} else if err := a.join(ctx, chatID, users); err != nil {
 		return "", err
+	}
+	return "chat:" + chatID, nil
+}
+
+// members returns the userids of a message's members that WeCom is not known
+// to refuse.
+func (a *Adapter) members(ctx context.Context, m qunsu.Message) ([]string, error) {
+	var users []string
+	for _, person := range m.Members {
+		u, ok := a.userID(person)
+		if !ok {
+			a.log.Warn("cannot add a person without a wecom userid to the group", "person", person, "complaint", m.Chat.Complaint)
+			continue
+		}
+		if _, refused, err := a.memory.Recall(ctx, a.tenant.Tenant, refusedKey(u)); err != nil {
+			return nil, err
+		} else if !refused && !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	return users, nil
+}
+
+// weed asks WeCom about each userid after it refused a list of them, and
+// returns the ones it knows; the others are remembered as refused and logged.
+func (a *Adapter) weed(ctx context.Context, users []string) ([]string, error) {
+	var ok []string
+	for _, u := range users {
+		exists, err := a.memberExists(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if exists {
+			ok = append(ok, u)
+			continue
+		}
+		a.log.Warn("WeCom does not know this userid; left out of group chats (check people[].wecom)", "userid", u)
+		if err := a.memory.Remember(ctx, a.tenant.Tenant, refusedKey(u), "1", refusedFor); err != nil {
+			return nil, err
+		}
+	}
+	return ok, nil
+}
+
+// join adds users a chat does not have yet.
+func (a *Adapter) join(ctx context.Context, chatID string, users []string) error {
+	list, _, err := a.memory.Recall(ctx, a.tenant.Tenant, membersKey(chatID))
+	if err != nil {
+		return err
 	}
 	in := strings.Split(list, ",")
 	var add []string
@@ -139,49 +189,102 @@ func (a *Adapter) teamChat(ctx context.Context, m qunsu.Message) (string, error)
 			add = append(add, u)
 		}
 	}
-	if len(add) > 0 {
-		if len(in)+len(add) > maxChatMembers {
-			return "", bot.Permanent(fmt.Errorf("group chat %s would have more than %d members", chatID, maxChatMembers))
-		}
-		if err := a.addToAppChat(ctx, chatID, add); err != nil {
-			return "", err
-		}
-		if err := a.memory.Remember(ctx, t, membersKey(chatID), strings.Join(append(in, add...), ","), 0); err != nil {
-			return "", err
+	if len(add) == 0 {
+		return nil
+	}
+	if len(in)+len(add) > maxChatMembers {
+		return bot.Permanent(fmt.Errorf("group chat %s would have more than %d members", chatID, maxChatMembers))
+	}
+	err = a.addToAppChat(ctx, chatID, add)
+	if code, _ := errcode(err); memberCodes[code] {
+		if add, err = a.weed(ctx, add); err == nil && len(add) > 0 {
+			err = a.addToAppChat(ctx, chatID, add)
 		}
 	}
-	return "chat:" + chatID, nil
+	if err != nil {
+		return err
+	}
+	return a.memory.Remember(ctx, a.tenant.Tenant, membersKey(chatID), strings.Join(append(in, add...), ","), 0)
 }
 
-// chatIDExists is appchat/create's answer for a chatid in use: the chat was
-// created by an attempt that did not live to remember it.
+// chatIDExists is appchat/create's answer for a chatid in use.
 const chatIDExists = 86215
 
+// createTeamChat creates a complaint's chat, owned by its lead. A chatid in
+// use is a chat an interrupted attempt created: it is read and completed, if
+// it has the complaint's name; a chat of another name (an id used again after
+// Redis lost data) is left alone and the next id taken.
 func (a *Adapter) createTeamChat(ctx context.Context, m qunsu.Message, users []string) (string, error) {
-	if len(users) < 2 {
-		return "", bot.Permanent(fmt.Errorf("a group chat needs 2 members WeCom knows; %s has %d", m.Chat.Complaint, len(users)))
-	}
-	if len(users) > maxChatMembers {
-		return "", bot.Permanent(fmt.Errorf("%s has %d members; a group chat takes %d", m.Chat.Complaint, len(users), maxChatMembers))
-	}
-	owner, ok := a.userID(m.Owner)
-	if !ok {
-		owner = users[0]
-	}
-	chatID := chatIDOf(a.tenant.Tenant, m.Chat.Complaint)
-	err := a.createAppChat(ctx, appChatCreateRequest{Name: clipRunes(m.Title, maxChatName), Owner: owner, UserList: users, ChatID: chatID})
-	if code, _ := errcode(err); err != nil && code != chatIDExists {
-		return "", err
-	}
-	t := a.tenant.Tenant
-	for k, v := range map[string]string{membersKey(chatID): strings.Join(users, ","), titleKey(m.Chat.Complaint): m.Title,
-		teamKey(m.Chat.Complaint): chatID} {
-		if err := a.memory.Remember(ctx, t, k, v, 0); err != nil {
+	name := clipRunes(m.Title, maxChatName)
+	base := chatIDOf(a.tenant.Tenant, m.Chat.Complaint)
+	for n := 1; n <= 9; n++ {
+		chatID := base
+		if n > 1 {
+			chatID = base[:min(len(base), 30)] + "r" + strconv.Itoa(n)
+		}
+		created, err := a.createChat(ctx, chatID, name, m.Owner, users)
+		if code, _ := errcode(err); code == chatIDExists {
+			chat, gerr := a.getAppChat(ctx, chatID)
+			if gerr != nil {
+				return "", gerr
+			}
+			if chat.ChatInfo.Name != name {
+				continue
+			}
+			if err = a.remember(ctx, m, chatID, chat.ChatInfo.UserList); err == nil {
+				err = a.join(ctx, chatID, users)
+			}
+			return chatID, err
+		}
+		if err == nil {
+			err = a.remember(ctx, m, chatID, created)
+		}
+		if err != nil {
 			return "", err
 		}
+		a.log.Info("complaint group chat created", "complaint", m.Chat.Complaint, "chatid", chatID, "members", len(created))
+		return chatID, nil
 	}
-	a.log.Info("complaint group chat created", "complaint", m.Chat.Complaint, "chatid", chatID, "members", len(users))
-	return "chat:" + chatID, nil
+	return "", bot.Permanent(fmt.Errorf("no free chatid for %s", m.Chat.Complaint))
+}
+
+// createChat creates a chat with the users WeCom takes, and returns them: it
+// needs at least two and at most 2000, and an owner among them (the lead,
+// else the first).
+func (a *Adapter) createChat(ctx context.Context, chatID, name, ownerPerson string, users []string) ([]string, error) {
+	create := func(users []string) error {
+		if len(users) < 2 {
+			return bot.Permanent(fmt.Errorf("a group chat needs 2 members WeCom knows; %s has %d", chatID, len(users)))
+		}
+		if len(users) > maxChatMembers {
+			users = users[:maxChatMembers]
+		}
+		owner, ok := a.userID(ownerPerson)
+		if !ok || !slices.Contains(users, owner) {
+			owner = users[0]
+		}
+		return a.createAppChat(ctx, appChatCreateRequest{Name: name, Owner: owner, UserList: users, ChatID: chatID})
+	}
+	err := create(users)
+	if code, _ := errcode(err); memberCodes[code] {
+		if users, err = a.weed(ctx, users); err == nil {
+			err = create(users)
+		}
+	}
+	return users[:min(len(users), maxChatMembers)], err
+}
+
+// remember ties a chat to its complaint: its members, its name, and last the
+// complaint's chatid, which tells the next message the chat exists.
+func (a *Adapter) remember(ctx context.Context, m qunsu.Message, chatID string, users []string) error {
+	t := a.tenant.Tenant
+	if err := a.memory.Remember(ctx, t, membersKey(chatID), strings.Join(users, ","), 0); err != nil {
+		return err
+	}
+	if err := a.memory.Remember(ctx, t, titleKey(m.Chat.Complaint), m.Title, 0); err != nil {
+		return err
+	}
+	return a.memory.Remember(ctx, t, teamKey(m.Chat.Complaint), chatID, 0)
 }
 
 // chatIDOf makes a complaint's chatid: letters and digits only, at most 32,
@@ -201,10 +304,11 @@ func chatIDOf(tenant, complaint string) string {
 }
 
 // Deliver posts a message, in parts WeCom takes whole. Each part posted is
-// remembered, so a delivery that resumes sends only what is left; app
-// messages are also sent with WeCom's duplicate check. A complaint's card
-// cannot be edited here: it is posted once, and its later versions are
-// what people see with 查看.
+// remembered, so a delivery that resumes sends only what is left. WeCom keeps
+// no history to look in, so since is not used: a part WeCom took whose answer
+// was lost is the one thing that can be posted twice. A complaint's card
+// cannot be edited here: it is posted once; its later versions are what
+// people see with 查看.
 func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, since time.Time) error {
 	t := a.tenant.Tenant
 	if m.Card != "" {
@@ -213,22 +317,19 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 		}
 	}
 	content, mentioned := a.render(ctx, m)
-	max := maxMarkdown
-	if strings.HasPrefix(r.Chat, "hook:") && len(mentioned) == 0 {
-		max = maxRobotMarkdown
-	}
-	for i, part := range split(content, max) {
+	for i, part := range split(content, maxSize(r.Chat, mentioned)) {
 		if _, posted, err := a.memory.Recall(ctx, t, partKey(m.Key, i)); err != nil {
 			return err
 		} else if posted {
 			continue
 		}
-		if err := a.post(ctx, r.Chat, part, mentioned, m); err != nil {
+		if err := a.send(ctx, r.Chat, part, mentioned, m); err != nil {
 			return a.classify(err)
 		}
 		if err := a.memory.Remember(ctx, t, partKey(m.Key, i), "1", 14*24*time.Hour); err != nil {
 			return err
 		}
+		mentioned = nil // people are @-ed once, with the first part
 	}
 	if m.Card != "" {
 		return a.memory.Remember(ctx, t, cardKey(m.Card), "1", 0)
@@ -236,29 +337,35 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 	return nil
 }
 
-// post sends one part where it goes, within WeCom's limits.
-func (a *Adapter) post(ctx context.Context, chat, content string, mentioned []string, m qunsu.Message) error {
+// maxSize is the largest part a chat takes.
+func maxSize(chat string, mentioned []string) int {
+	switch {
+	case strings.HasPrefix(chat, "aibot:"):
+		return maxReply
+	case strings.HasPrefix(chat, "hook:") && len(mentioned) == 0:
+		return maxRobotMarkdown
+	}
+	return maxMarkdown
+}
+
+// send posts one part where it goes, within WeCom's limits.
+func (a *Adapter) send(ctx context.Context, chat, content string, mentioned []string, m qunsu.Message) error {
 	kind, rest, _ := strings.Cut(chat, ":")
 	switch kind {
 	case "user":
-		if err := a.within(ctx, appPerMinute(rest), appPerHour(rest)); err != nil {
-			return err
-		}
-		return a.sendToMember(rest, content)
+		return a.within(ctx, func() error { return a.sendToMember(ctx, rest, content) }, appPerMinute(rest), appPerHour(rest))
 	case "chat":
-		if err := a.takeChat(ctx, rest); err != nil {
+		limits, err := a.chatLimits(ctx, rest)
+		if err != nil {
 			return err
 		}
-		return a.sendToChat(rest, content)
+		return a.within(ctx, func() error { return a.sendToChat(ctx, rest, content) }, limits...)
 	case "hook":
 		key, ok := a.cfg.Robots[rest]
 		if !ok {
 			return bot.Permanent(fmt.Errorf("no group robot %q in wecom.robots", rest))
 		}
-		if err := a.within(ctx, hookPerMinute(rest)); err != nil {
-			return err
-		}
-		return a.sendToRobot(key, content, mentioned)
+		return a.within(ctx, func() error { return a.sendToRobot(ctx, key, content, mentioned) }, hookPerMinute(rest))
 	case "aibot":
 		_, user, _ := strings.Cut(rest, ":")
 		return a.replyToRobot(ctx, m.Chat.ReplyURL, user, content)
@@ -266,23 +373,30 @@ func (a *Adapter) post(ctx context.Context, chat, content string, mentioned []st
 	return bot.Permanent(fmt.Errorf("unknown chat %q", chat))
 }
 
-// within uses limits, or says how long to wait.
-func (a *Adapter) within(ctx context.Context, limits ...qunsu.Limit) error {
-	wait, err := a.quota.Take(ctx, a.tenant.Tenant, a.now(), limits...)
+// within sends when the limits allow, or says how long to wait. The uses
+// count from when the send ended (WeCom counts from arrival), and are given
+// back when WeCom answered that it did not take the message.
+func (a *Adapter) within(ctx context.Context, send func() error, limits ...qunsu.Limit) error {
+	receipt, wait, err := a.quota.Take(ctx, a.tenant.Tenant, a.now(), limits...)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
 		return &bot.RetryAfter{Wait: wait, Err: errors.New("WeCom's per-member limit would drop it")}
 	}
-	return nil
+	err = send()
+	_, refused := errcode(err)
+	if serr := a.quota.Settle(context.WithoutCancel(ctx), a.tenant.Tenant, receipt, a.now(), !refused, limits...); serr != nil {
+		a.log.Warn("settling a quota failed", "err", serr)
+	}
+	return err
 }
 
-// takeChat uses the group-chat limit of every member of a chat we know.
-func (a *Adapter) takeChat(ctx context.Context, chatID string) error {
+// chatLimits are the group-chat limits of every member of a chat we know.
+func (a *Adapter) chatLimits(ctx context.Context, chatID string) ([]qunsu.Limit, error) {
 	list, _, err := a.memory.Recall(ctx, a.tenant.Tenant, membersKey(chatID))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var limits []qunsu.Limit
 	for _, u := range strings.Split(list, ",") {
@@ -290,40 +404,36 @@ func (a *Adapter) takeChat(ctx context.Context, chatID string) error {
 			limits = append(limits, chatPerMinute(u), chatPerDay(u))
 		}
 	}
-	return a.within(ctx, limits...)
+	return limits, nil
 }
 
 // replyToRobot answers a message to the intelligent robot through its
-// response URL, which takes one answer; later ones go to the speaker through
-// the app.
+// response URL, which takes one answer within an hour. Later answers, and
+// any once the URL is spent or stale, go to the speaker through the app: the
+// robot cannot post to a group by itself. The URL is marked spent before it
+// is used, so a crash cannot answer twice there.
 func (a *Adapter) replyToRobot(ctx context.Context, url, user, content string) error {
 	t := a.tenant.Tenant
 	if url != "" {
-		_, used, err := a.memory.Recall(ctx, t, repliedKey(url))
+		state, _, err := a.memory.Recall(ctx, t, replyURLKey(url))
 		if err != nil {
 			return err
 		}
-		if !used {
-			if err := a.memory.Remember(ctx, t, repliedKey(url), "1", 2*time.Hour); err != nil {
+		if state == "fresh" {
+			if err := a.memory.Remember(ctx, t, replyURLKey(url), "spent", replyURLLife); err != nil {
 				return err
 			}
-			data, err := util.PostJSONContext(ctx, url, robotMessage{MsgType: "markdown", Markdown: &markdownField{content}})
-			if err == nil {
-				err = util.DecodeWithCommonError(data, "AIBotResponse")
-			}
+			err := a.post(ctx, url, robotMessage{MsgType: "markdown", Markdown: &markdownField{content}}, "AIBotResponse")
 			if err == nil {
 				return nil
 			}
-			a.log.Warn("the robot's response URL refused the answer; sending it through the app", "err", err)
+			a.log.Warn("the robot's response URL did not take the answer; sending it to the speaker", "err", err)
 		}
 	}
 	if user == "" {
 		return bot.Permanent(errors.New("no response URL and no speaker to answer"))
 	}
-	if err := a.within(ctx, appPerMinute(user), appPerHour(user)); err != nil {
-		return err
-	}
-	return a.sendToMember(user, content)
+	return a.within(ctx, func() error { return a.sendToMember(ctx, user, content) }, appPerMinute(user), appPerHour(user))
 }
 
 func clipRunes(s string, n int) string {

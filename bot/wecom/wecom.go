@@ -101,7 +101,8 @@ func New(cfg Config, o Options) (*Adapter, error) {
 }
 
 // useAPI points the SDK at the WeCom server (the real one, a proxy, a test
-// server) with a bounded HTTP client. The SDK keeps both process-wide.
+// server) with a bounded HTTP client. The SDK keeps both process-wide: a
+// process serves one corporation.
 func (a *Adapter) useAPI(base string) {
 	util.DefaultHTTPClient = &http.Client{Timeout: 10 * time.Second}
 	if base == "" || base == defaultAPI {
@@ -110,8 +111,8 @@ func (a *Adapter) useAPI(base string) {
 	}
 	base = strings.TrimRight(base, "/")
 	util.SetURIModifier(func(uri string) string {
-		if rest, ok := strings.CutPrefix(uri, defaultAPI); ok {
-			return base + rest
+		if rest, ok := strings.CutPrefix(uri, defaultAPI+"/"); ok {
+			return base + "/" + rest
 		}
 		return uri
 	})

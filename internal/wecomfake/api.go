@@ -165,6 +165,7 @@ func (s *Server) route(path string, r request) reply {
 		"/cgi-bin/appchat/update": s.appchatUpdate,
 		"/cgi-bin/appchat/get":    s.appchatGet,
 		"/cgi-bin/appchat/send":   s.appchatSend,
+		"/cgi-bin/user/get":       s.userGet,
 	}
 	h, ok := handlers[path]
 	if !ok {

@@ -379,6 +379,16 @@ func (s *Server) appchatUpdate(r request) reply {
 	return okReply()
 }
 
+// userGet answers GET /cgi-bin/user/get?userid (读取成员): the member, or
+// 60111 for a userid the corporation does not have.
+func (s *Server) userGet(r request) reply {
+	id := s.lookup(r.query.Get("userid"))
+	if id == "" {
+		return s.failReply(60111, "userid not found")
+	}
+	return okReply(kv{"userid", id}, kv{"name", s.names[id]}, kv{"status", 1})
+}
+
 // appchatGet answers GET /cgi-bin/appchat/get?chatid.
 func (s *Server) appchatGet(r request) reply {
 	c, rep, ok := s.findChat(r.query.Get("chatid"))
