@@ -53,7 +53,9 @@ func IsPermanent(err error) bool {
 
 // Backoff is how long to wait between tries of a failing call: Initial, then
 // doubling up to Max, each with up to a fifth more at random so that senders
-// do not retry in step.
+// do not retry in step. The defaults, a quarter second doubling to a minute,
+// let a passing hiccup (a busy server, a token fetched anew) clear at once
+// and reach a platform's one-minute blocks (WeCom's 45009) in nine tries.
 type Backoff struct {
 	Initial, Max time.Duration
 }
