@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/silenceper/wechat/v2/cache"
+
 	"qunsu"
 	"qunsu/bot"
 	"qunsu/calendar"
@@ -27,6 +29,9 @@ func TestMain(m *testing.M) {
 }
 
 var ctx = context.Background()
+
+// The store's cache is what the SDK keeps its access token in.
+var _ cache.Cache = (*store.SDKCache)(nil)
 
 const (
 	appToken   = "appToken123"
