@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -313,4 +314,34 @@ func (s *Sender) bury(ctx context.Context, tenant string, env qunsu.Envelope, re
 	if err := s.Outbox.Bury(context.WithoutCancel(ctx), tenant, s.Platform, s.Consumer, env.ID, env.Message, reason.Error()); err != nil {
 		s.Log.Error("setting a refused message aside failed", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "err", err)
 	}
+}
+
+// Chats resolves each kind of chat to a platform's chat id; a Transport's
+// Route calls Resolve. An answer to a command typed on another platform is
+// not the platform's (ok false).
+type Chats struct {
+	Platform string
+	Team     func(ctx context.Context, m qunsu.Message) (string, error) // may create the chat and invite
+	Managers func() (string, error)
+	Direct   func(ctx context.Context, person string) (string, error)
+}
+
+// Resolve returns the chat m goes to.
+func (c Chats) Resolve(ctx context.Context, m qunsu.Message) (chat string, ok bool, err error) {
+	switch m.Chat.Kind {
+	case qunsu.ChatOrigin:
+		if m.Chat.Platform != c.Platform {
+			return "", false, nil
+		}
+		chat = m.Chat.ID
+	case qunsu.ChatTeam:
+		chat, err = c.Team(ctx, m)
+	case qunsu.ChatManagers:
+		chat, err = c.Managers()
+	case qunsu.ChatDirect:
+		chat, err = c.Direct(ctx, m.Chat.Person)
+	default:
+		err = Permanent(fmt.Errorf("unknown chat kind %q", m.Chat.Kind))
+	}
+	return chat, err == nil, err
 }

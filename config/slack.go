@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 
 	"qunsu"
@@ -62,11 +61,7 @@ func (c *Config) validateSlack(p *problems) {
 	if s.AppToken != "" && !slackAppToken.MatchString(s.AppToken) {
 		p.add("slack.app_token", "not an app-level token: it starts with xapp- (Basic Information → App-Level Tokens, scope connections:write)")
 	}
-	if s.APIURL != "" {
-		if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.add("slack.api_url", "%q is not an http(s) URL", s.APIURL)
-		}
-	}
+	checkURL(p, "slack.api_url", s.APIURL)
 	if s.PostInterval < 0 {
 		p.add("slack.post_interval", "must not be negative")
 	}

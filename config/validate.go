@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,6 +67,16 @@ func (c *Config) Warnings() []string {
 			"has no wecom userid: cannot be put in group chats or written to on WeCom")...)
 	}
 	return out
+}
+
+// checkURL names a URL that is not http(s).
+func checkURL(p *problems, path, value string) {
+	if value == "" {
+		return
+	}
+	if u, err := url.Parse(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add(path, "%q is not an http(s) URL", value)
+	}
 }
 
 // unreachable names the people of a platform's tenant it cannot reach.

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -89,11 +88,7 @@ func (c *Config) validateWeCom(p *problems) {
 			p.add("wecom.robots."+name, "not a webhook key (the part after key= in the robot's webhook address)")
 		}
 	}
-	if w.APIURL != "" {
-		if u, err := url.Parse(w.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.add("wecom.api_url", "%q is not an http(s) URL", w.APIURL)
-		}
-	}
+	checkURL(p, "wecom.api_url", w.APIURL)
 	i, t := c.tenantOf(w.Tenant)
 	if t == nil {
 		p.add("wecom.tenant", "%q is not a tenant id", w.Tenant)

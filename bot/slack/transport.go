@@ -30,29 +30,19 @@ const metadataType = "qunsu_message"
 // Route finds the Slack channel of a message, creating a complaint's channel
 // and inviting its people on the way.
 func (a *Adapter) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
-	var channel string
-	var err error
-	switch m.Chat.Kind {
-	case qunsu.ChatOrigin:
-		if m.Chat.Platform != Platform {
-			return bot.Route{}, false, nil
-		}
-		channel = m.Chat.ID
-	case qunsu.ChatTeam:
-		channel, err = a.teamChannel(ctx, m)
-	case qunsu.ChatManagers:
-		if channel = a.tenant.Managers[Platform]; channel == "" {
-			err = bot.Permanent(errors.New("no managers' channel for Slack: set tenants[].managers.slack"))
-		}
-	case qunsu.ChatDirect:
-		channel, err = a.directChannel(ctx, m.Chat.Person)
-	default:
-		err = bot.Permanent(fmt.Errorf("unknown chat kind %q", m.Chat.Kind))
-	}
-	if err != nil {
+	channel, ok, err := bot.Chats{Platform: Platform, Team: a.teamChannel, Managers: a.managersChannel, Direct: a.directChannel}.Resolve(ctx, m)
+	if !ok {
 		return bot.Route{}, false, classify(err)
 	}
 	return bot.Route{Chat: channel, Every: a.cfg.PostInterval}, true, nil
+}
+
+// managersChannel is the tenant's managers' channel.
+func (a *Adapter) managersChannel() (string, error) {
+	if channel := a.tenant.Managers[Platform]; channel != "" {
+		return channel, nil
+	}
+	return "", bot.Permanent(errors.New("no managers' channel for Slack: set tenants[].managers.slack"))
 }
 
 // teamChannel returns a complaint's channel, creating it the first time, and

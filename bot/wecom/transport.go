@@ -70,31 +70,19 @@ const (
 // Route finds where a message goes, creating a complaint's group chat and
 // adding its people on the way.
 func (a *Adapter) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
-	var chat string
-	var err error
-	switch m.Chat.Kind {
-	case qunsu.ChatOrigin:
-		if m.Chat.Platform != Platform {
-			return bot.Route{}, false, nil
-		}
-		chat = m.Chat.ID
-	case qunsu.ChatTeam:
-		chat, err = a.teamChat(ctx, m)
-	case qunsu.ChatManagers:
-		chat, err = a.managersChat()
-	case qunsu.ChatDirect:
-		if user, ok := a.userID(m.Chat.Person); ok {
-			chat = userChat(user)
-		} else {
-			err = bot.Permanent(fmt.Errorf("person %q has no wecom userid", m.Chat.Person))
-		}
-	default:
-		err = bot.Permanent(fmt.Errorf("unknown chat kind %q", m.Chat.Kind))
-	}
-	if err != nil {
+	chat, ok, err := bot.Chats{Platform: Platform, Team: a.teamChat, Managers: a.managersChat, Direct: a.directChat}.Resolve(ctx, m)
+	if !ok {
 		return bot.Route{}, false, a.classify(err)
 	}
 	return bot.Route{Chat: chat, Every: a.cfg.PostInterval}, true, nil
+}
+
+// directChat is a member's conversation with the app.
+func (a *Adapter) directChat(_ context.Context, person string) (string, error) {
+	if user, ok := a.userID(person); ok {
+		return userChat(user), nil
+	}
+	return "", bot.Permanent(fmt.Errorf("person %q has no wecom userid", person))
 }
 
 func (a *Adapter) managersChat() (string, error) {
