@@ -347,3 +347,15 @@ func TestStaleResponseURLIsNotUsed(t *testing.T) {
 		t.Errorf("the stale URL was called %d times", n)
 	}
 }
+
+// Userids may hold characters a URL escapes ("@", "."): they are asked about as they are.
+func TestUserIDsWithAtSigns(t *testing.T) {
+	r := newRig(t)
+	r.fake.AddUser("li.na@corp", "李娜")
+	if ok, err := r.a.memberExists(ctx, "li.na@corp"); !ok || err != nil {
+		t.Errorf("li.na@corp: %v %v", ok, err)
+	}
+	if ok, err := r.a.memberExists(ctx, "nobody@corp"); ok || err != nil {
+		t.Errorf("nobody@corp: %v %v", ok, err)
+	}
+}

@@ -102,8 +102,9 @@ func (a *Adapter) classify(err error) error {
 	return bot.Permanent(err)
 }
 
-// App group chats (应用群聊): the SDK sends to them; creating and changing
-// them is written here in its style.
+// The SDK keeps the access token and the request and answer types; the calls
+// are written here in its style, each bound to its context (the SDK's own
+// send calls take none, and it has no appchat create, update or get).
 const (
 	appChatCreateURL = "https://qyapi.weixin.qq.com/cgi-bin/appchat/create?access_token=%s"
 	appChatUpdateURL = "https://qyapi.weixin.qq.com/cgi-bin/appchat/update?access_token=%s"
@@ -152,14 +153,18 @@ func (a *Adapter) addToAppChat(ctx context.Context, chatID string, users []strin
 // getAppChat reads an app group chat: its name and members.
 func (a *Adapter) getAppChat(ctx context.Context, chatID string) (*appChatGetResponse, error) {
 	res := &appChatGetResponse{}
-	return res, a.get(ctx, fmt.Sprintf(appChatGetURL, "%s", url.QueryEscape(chatID)), res, "AppChatGet")
+	return res, a.get(ctx, func(token string) string {
+		return fmt.Sprintf(appChatGetURL, url.QueryEscape(token), url.QueryEscape(chatID))
+	}, res, "AppChatGet")
 }
 
 // memberExists reports whether WeCom knows a userid (读取成员). The app sees
 // every member: its visibility is the root department, as app group chats
 // require.
 func (a *Adapter) memberExists(ctx context.Context, userID string) (bool, error) {
-	err := a.get(ctx, fmt.Sprintf(userGetURL, "%s", url.QueryEscape(userID)), &commonResponse{}, "UserGet")
+	err := a.get(ctx, func(token string) string {
+		return fmt.Sprintf(userGetURL, url.QueryEscape(token), url.QueryEscape(userID))
+	}, &commonResponse{}, "UserGet")
 	if code, ok := errcode(err); ok && memberCodes[code] {
 		return false, nil
 	}
@@ -179,13 +184,13 @@ func (a *Adapter) call(ctx context.Context, urlFormat string, req, res any, apiN
 	return util.DecodeWithError(data, res, apiName)
 }
 
-// get reads a JSON answer; urlFormat has one %s, for the access token.
-func (a *Adapter) get(ctx context.Context, urlFormat string, res any, apiName string) error {
+// get reads a JSON answer from the URL built with the access token.
+func (a *Adapter) get(ctx context.Context, build func(token string) string, res any, apiName string) error {
 	token, err := a.token.handle.GetAccessTokenContext(ctx)
 	if err != nil {
 		return err
 	}
-	data, err := util.HTTPGetContext(ctx, fmt.Sprintf(urlFormat, token))
+	data, err := util.HTTPGetContext(ctx, build(token))
 	if err != nil {
 		return err
 	}
