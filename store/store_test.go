@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +12,7 @@ import (
 	"qunsu/store"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	redistest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { redistest.Main(m) }
 
 func newStore(t *testing.T) (*store.Store, string) {
 	return store.New(redistest.Client(t)), redistest.Tenant(t)

@@ -140,3 +140,11 @@ func (s *Server) Stop() {
 
 // URL is the server's address.
 func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+// Main runs a package's tests and then stops the server it started: call it
+// from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
