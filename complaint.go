@@ -172,10 +172,11 @@ func (c *Complaint) PeopleIn(role Role) []string {
 
 // Event is an entry of a complaint's timeline: who did what, when.
 type Event struct {
-	At     time.Time `json:"at"`
-	By     string    `json:"by"` // person id, or "bot"
-	Kind   string    `json:"kind"`
-	Detail string    `json:"detail,omitempty"`
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`                 // person id, or "bot"
+	Platform string    `json:"platform,omitempty"` // where they said it; "" for the bot's own
+	Kind     string    `json:"kind"`
+	Detail   string    `json:"detail,omitempty"`
 }
 
 // Event kinds.

@@ -32,6 +32,8 @@ type Change struct {
 	// once.
 	Handles  string
 	Messages []Message
+	// Roles are directory changes made by command, appended in order.
+	Roles []RoleChange
 }
 
 // Store keeps complaints and everything written with them.
@@ -50,6 +52,8 @@ type Store interface {
 	Commit(ctx context.Context, ch Change) error
 	// Handled reports whether a change for an inbound message (InboundKey) was committed.
 	Handled(ctx context.Context, tenant, inbound string) (bool, error)
+	// RoleChanges returns the directory changes made by command (Change.Roles), oldest first.
+	RoleChanges(ctx context.Context, tenant string) ([]RoleChange, error)
 }
 
 // TimerQueue is the deadline queue. Claimed timers are leased: one that is not

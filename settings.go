@@ -60,6 +60,9 @@ type Settings struct {
 	Meetings  MeetingCadence
 	Penalties []Penalty
 	Directory Directory
+	// Access names the roles that may close, downgrade, reopen, change the
+	// directory and see personal data; nil or a missing permission: DefaultAccess.
+	Access Access
 	// Managers is the managers' chat, by platform (console name, Slack channel id,
 	// WeCom chat id or robot key).
 	Managers map[string]string

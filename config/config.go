@@ -48,6 +48,9 @@ type Tenant struct {
 	Penalties   []qunsu.Penalty      `yaml:"penalties"`
 	People      []qunsu.Person       `yaml:"people"`
 	Directory   []qunsu.Assignment   `yaml:"directory"`
+	// Access names the roles that may close, downgrade, reopen, change the
+	// directory and see personal data in full (admins may do all).
+	Access map[qunsu.Permission][]qunsu.Role `yaml:"access"`
 }
 
 // Default returns the shipped configuration.
@@ -122,6 +125,9 @@ func (t *Tenant) inherit(base Tenant) {
 	if t.Penalties == nil {
 		t.Penalties = base.Penalties
 	}
+	if t.Access == nil {
+		t.Access = base.Access
+	}
 }
 
 // FromEnv applies environment overrides: QUNSU_REDIS_URL, QUNSU_HTTP_ADDR,
@@ -159,6 +165,6 @@ func (t *Tenant) Settings() (qunsu.Settings, error) {
 		Tenant: t.ID, Name: t.Name, Lang: lang, Location: loc,
 		Policy: t.Policy, Team: t.Team, Tasks: t.Tasks, Reminders: t.Reminders, Meetings: t.Meetings,
 		Penalties: t.Penalties, Directory: qunsu.Directory{People: t.People, Assignments: t.Directory},
-		Managers: t.Managers, SummaryCron: t.SummaryCron,
+		Managers: t.Managers, SummaryCron: t.SummaryCron, Access: qunsu.Access(t.Access),
 	}, nil
 }

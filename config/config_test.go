@@ -64,6 +64,8 @@ func TestValidateNamesFileLineAndKey(t *testing.T) {
 		{"tenants:\n  - id: A b\n", `bad.yaml:2: tenants[0].id: "A b"`},
 		{"tenants:\n  - id: a\n    directory:\n      - {role: boss, people: [x]}\n", `bad.yaml:4: tenants[0].directory[0].role: unknown role "boss"`},
 		{"tenants:\n  - id: a\n    people: [{id: p}]\n    directory:\n      - {role: gm, people: [q]}\n", `"q" is not in people`},
+		{"tenants:\n  - id: a\n    access:\n      close: [cr_head]\n      shut: [gm]\n", `bad.yaml:5: tenants[0].access.shut: unknown permission (use close, downgrade, reopen, directory, personal_data)`},
+		{"tenants:\n  - id: a\n    access:\n      close: [boss]\n", `bad.yaml:4: tenants[0].access.close: unknown role "boss"`},
 	}
 	for _, tc := range cases {
 		path := filepath.Join(dir, "bad.yaml")

@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,6 +187,13 @@ func (t *Tenant) validate(p *problems, at string) {
 		grade(fmt.Sprintf("%s.penalties[%d].grade", at, i), pen.Grade)
 		checkRoles(p, fmt.Sprintf("%s.penalties[%d].roles", at, i), pen.Roles)
 	}
+	for _, perm := range slices.Sorted(maps.Keys(t.Access)) {
+		roles := t.Access[perm]
+		if !slices.Contains(qunsu.Permissions, perm) {
+			p.add(at+".access."+string(perm), "unknown permission (use %s)", permissionKeys())
+		}
+		checkRoles(p, at+".access."+string(perm), roles)
+	}
 	people := map[string]bool{}
 	for i, person := range t.People {
 		if person.ID == "" || people[person.ID] {
@@ -283,4 +292,12 @@ func (c *Config) line(path string) int {
 		n, line = next, next.Line
 	}
 	return line
+}
+
+func permissionKeys() string {
+	keys := make([]string, len(qunsu.Permissions))
+	for i, p := range qunsu.Permissions {
+		keys[i] = string(p)
+	}
+	return strings.Join(keys, ", ")
 }

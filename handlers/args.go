@@ -40,7 +40,7 @@ func (r *Request) tell(ch *qunsu.Change, c *qunsu.Complaint, teamText, answer st
 
 // event records what the speaker did.
 func (r *Request) event(ch *qunsu.Change, kind, detail string) {
-	ch.Events = append(ch.Events, qunsu.Event{At: r.Now, By: r.Speaker.ID, Kind: kind, Detail: detail})
+	ch.Events = append(ch.Events, qunsu.Event{At: r.Now, By: r.Speaker.ID, Platform: r.In.Platform, Kind: kind, Detail: detail})
 }
 
 // requireOpen refuses commands that need an open complaint.

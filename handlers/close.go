@@ -29,6 +29,9 @@ func runClose(ctx context.Context, r *Request) error {
 		return err
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
+		if err := r.require(qunsu.PermClose, c.Project); err != nil {
+			return err
+		}
 		if err := requireOpen(c); err != nil {
 			return err
 		}
@@ -58,6 +61,9 @@ func runReopen(ctx context.Context, r *Request) error {
 		return qunsu.Errorf(qunsu.EINVALID, "err.missing_note", r.Word, id)
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
+		if err := r.require(qunsu.PermReopen, c.Project); err != nil {
+			return err
+		}
 		if c.Status == qunsu.StatusOpen {
 			return qunsu.Errorf(qunsu.EINVALID, "err.not_closed", c.ID)
 		}

@@ -36,6 +36,9 @@ func runDowngrade(ctx context.Context, r *Request) error {
 		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_grade", word, gradeHelp(r.S.Policy, r.Lang))
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
+		if err := r.require(qunsu.PermDowngrade, c.Project); err != nil {
+			return err
+		}
 		if err := requireOpen(c); err != nil {
 			return err
 		}

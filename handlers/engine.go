@@ -38,25 +38,29 @@ type Request struct {
 
 // Handle runs one inbound command and enqueues its replies.
 func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
-	s, ok := e.Tenants[in.Tenant]
-	if !ok {
-		return fmt.Errorf("handle: unknown tenant %q", in.Tenant)
-	}
 	// A message delivered again after a crash, once acted on, is not run again:
 	// its checks would now fail ("already acknowledged") and say so.
 	if key := qunsu.InboundKey(in); key != "" {
-		if done, err := e.Store.Handled(ctx, s.Tenant, key); err != nil || done {
+		if done, err := e.Store.Handled(ctx, in.Tenant, key); err != nil || done {
 			return err
 		}
 	}
+	s, err := e.settings(ctx, in.Tenant)
+	if err != nil {
+		return fmt.Errorf("handle: %w", err)
+	}
 	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
-	err := r.run(ctx)
+	err = r.run(ctx)
 	if errors.Is(err, qunsu.ErrHandled) {
 		return nil // delivered again after a crash: acted on already
 	}
 	if err != nil {
-		if qunsu.ErrorCode(err) == qunsu.EINTERNAL {
+		switch qunsu.ErrorCode(err) {
+		case qunsu.EINTERNAL:
 			e.log().Error("command failed", "tenant", in.Tenant, "platform", in.Platform, "text", in.Text, "err", err)
+		case qunsu.EFORBIDDEN:
+			e.log().Warn("command refused", "tenant", in.Tenant, "platform", in.Platform, "user", in.User,
+				"person", r.Speaker.ID, "command", r.Word, "why", err.Error())
 		}
 		r.reply(render.Error(r.Lang, err))
 	}
@@ -102,8 +106,32 @@ func (r *Request) reply(text string) {
 	})
 }
 
+// takeReplies hands the queued replies to a command that commits them with its
+// own change, so they are not committed again.
+func (r *Request) takeReplies() []qunsu.Message {
+	out := r.out
+	r.out = nil
+	return out
+}
+
 // T renders a text in the speaker's language.
 func (r *Request) T(key string, args ...any) string { return render.T(r.Lang, key, args...) }
+
+// settings returns a tenant's settings with the directory as changed by
+// command, read afresh so every replica acts on the latest.
+func (e *Engine) settings(ctx context.Context, tenant string) (*qunsu.Settings, error) {
+	s, ok := e.Tenants[tenant]
+	if !ok {
+		return nil, fmt.Errorf("unknown tenant %q", tenant)
+	}
+	changes, err := e.Store.RoleChanges(ctx, tenant)
+	if err != nil || len(changes) == 0 {
+		return s, err
+	}
+	live := *s
+	live.Directory = s.Directory.WithChanges(changes)
+	return &live, nil
+}
 
 func (e *Engine) log() *slog.Logger {
 	if e.Log == nil {

@@ -166,9 +166,8 @@ func runReport(ctx context.Context, r *Request) error {
 	}
 	c.ID = qunsu.ComplaintID(day, seq)
 
-	ch := qunsu.Change{Tenant: s.Tenant, Complaint: c, Handles: qunsu.InboundKey(r.In),
-		Events: []qunsu.Event{{At: r.Now, By: r.Speaker.ID, Kind: qunsu.EventReported,
-			Detail: render.Grade(c.Assessment, s.Policy, s.Lang)}}}
+	ch := qunsu.Change{Tenant: s.Tenant, Complaint: c, Handles: qunsu.InboundKey(r.In)}
+	r.event(&ch, qunsu.EventReported, render.Grade(c.Assessment, s.Policy, s.Lang))
 	announce(&ch, c, s, r, vacant)
 	finish(&ch, nil, s, r.Now)
 	return r.E.Store.Commit(ctx, ch)

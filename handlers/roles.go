@@ -16,6 +16,11 @@ func init() {
 // runRoles shows who holds each role, for a project and category if given, or
 // one role only.
 func runRoles(ctx context.Context, r *Request) error {
+	if len(r.Words) > 0 {
+		if remove, ok := roleChangeWords[strings.ToLower(r.Words[0])]; ok {
+			return runRoleChange(ctx, r, remove)
+		}
+	}
 	a, err := parseArgs(r.Words)
 	if err != nil {
 		return err
@@ -63,4 +68,58 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// roleChangeWords are the words that change the directory: false gives a role,
+// true takes it away.
+var roleChangeWords = map[string]bool{"设置": false, "添加": false, "set": false, "add": false,
+	"移除": true, "删除": true, "remove": true}
+
+// runRoleChange gives a person a role or takes it away, tenant-wide or for a
+// project (and category): 角色 设置 媒介负责人 孙浩 项目=翡翠湾. Teams already
+// formed keep their members; complaints reported or upgraded later use it.
+func runRoleChange(ctx context.Context, r *Request, remove bool) error {
+	if err := r.require(qunsu.PermDirectory, ""); err != nil {
+		return err
+	}
+	a, err := parseArgs(r.Words[1:])
+	if err != nil {
+		return err
+	}
+	if len(a.free) != 2 {
+		return qunsu.Errorf(qunsu.EINVALID, "err.role_change_usage", r.Word, r.Words[0])
+	}
+	info, ok := qunsu.LookupRole(a.free[0])
+	if !ok {
+		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_role", a.free[0], roleHelp())
+	}
+	person, ok := r.S.Directory.Person(a.free[1])
+	if !ok {
+		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_person", a.free[1])
+	}
+	change := qunsu.RoleChange{At: r.Now, By: r.Speaker.ID, Platform: r.In.Platform, Remove: remove,
+		Role: info.Key, Project: a.kv["project"], Person: person.ID}
+	if v := a.kv["category"]; v != "" {
+		if change.Category, err = categoryOf(v); err != nil {
+			return err
+		}
+	}
+	holds := contains(r.S.Directory.Resolve(change.Role, change.Project, change.Category), person.ID)
+	if holds != remove {
+		return qunsu.Errorf(qunsu.EINVALID, "err.role_unchanged", person.Name, info.Name.In(r.Lang))
+	}
+	key := "roles.given"
+	if remove {
+		key = "roles.taken"
+	}
+	where := r.T("roles.everywhere")
+	if change.Project != "" || change.Category != "" {
+		where = orDash(change.Project) + " / " + orDash(qunsu.CategoryName(change.Category, r.Lang))
+	}
+	r.reply(r.T(key, person.Name, info.Name.In(r.Lang), where))
+	err = r.E.Store.Commit(ctx, qunsu.Change{Tenant: r.S.Tenant, Roles: []qunsu.RoleChange{change},
+		Handles: qunsu.InboundKey(r.In), Messages: r.takeReplies()})
+	r.E.log().Info("directory changed", "tenant", r.S.Tenant, "platform", r.In.Platform, "by", r.Speaker.ID,
+		"person", person.ID, "role", change.Role, "project", change.Project, "remove", remove, "err", err)
+	return err
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"qunsu"
@@ -14,19 +15,29 @@ func init() {
 	register(&Command{Words: []string{"列表", "list"}, HelpKey: "help.list", Order: 75, Run: runList})
 }
 
-// runShow answers with the complaint card.
+// runShow answers with the complaint card; "查看 <id> 完整" sends it with
+// personal data in full, by direct message, to people allowed to see it.
 func runShow(ctx context.Context, r *Request) error {
 	c, err := r.load(ctx)
 	if err != nil {
 		return err
 	}
-	r.reply(render.Card(c, r.S, r.Lang, r.Now, render.CardOptions{}))
+	full, err := r.wantsFull(c)
+	if err != nil {
+		return err
+	}
+	text := render.Card(c, r.S, r.Lang, r.Now, render.CardOptions{Full: full})
+	r.answer(c, text, full)
 	return nil
 }
 
-// runTimeline answers with a complaint's timeline: who did what, when.
+// runTimeline answers with a complaint's timeline: who did what, when, where.
 func runTimeline(ctx context.Context, r *Request) error {
 	c, err := r.load(ctx)
+	if err != nil {
+		return err
+	}
+	full, err := r.wantsFull(c)
 	if err != nil {
 		return err
 	}
@@ -34,8 +45,38 @@ func runTimeline(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	r.reply(render.Timeline(c, events, r.S, r.Lang, r.Now))
+	r.answer(c, render.Timeline(c, events, r.S, r.Lang, r.Now, full), full)
 	return nil
+}
+
+// fullWords ask for personal data in full.
+var fullWords = []string{"完整", "全文", "full"}
+
+// wantsFull reports whether the command asks for personal data in full after
+// the complaint id, refusing people not allowed to see it (G §4).
+func (r *Request) wantsFull(c *qunsu.Complaint) (bool, error) {
+	_, rest, _ := r.complaintArg()
+	if len(rest) == 0 {
+		return false, nil
+	}
+	if len(rest) > 1 || !contains(fullWords, strings.ToLower(rest[0])) {
+		return false, qunsu.Errorf(qunsu.EINVALID, "err.full_usage", r.Word, c.ID)
+	}
+	return true, r.require(qunsu.PermPersonalData, c.Project)
+}
+
+// answer replies with text; personal data in full goes to the speaker alone,
+// by direct message, with a pointer to it where they asked.
+func (r *Request) answer(c *qunsu.Complaint, text string, full bool) {
+	if !full {
+		r.reply(text)
+		return
+	}
+	r.out = append(r.out, qunsu.Message{Tenant: r.S.Tenant, Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: r.Speaker.ID},
+		Text: text, At: r.Now, Key: fmt.Sprintf("in:%s#full", qunsu.InboundKey(r.In))})
+	r.reply(r.T("full.sent"))
+	r.E.log().Info("personal data disclosed", "tenant", r.S.Tenant, "complaint", c.ID, "platform", r.In.Platform,
+		"to", r.Speaker.ID, "command", r.Word)
 }
 
 // load reads the complaint named after the command word.

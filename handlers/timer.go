@@ -15,15 +15,15 @@ var _ qunsu.TimerHandler = (*Engine)(nil)
 // Fire acts on a due timer: a reminder of a task, or a recurring job. A timer
 // whose task was done, set again or closed meanwhile only finishes its claim.
 func (e *Engine) Fire(ctx context.Context, tenant string, due qunsu.Scheduled) error {
-	s, ok := e.Tenants[tenant]
-	if !ok {
-		return fmt.Errorf("fire: unknown tenant %q", tenant)
+	s, err := e.settings(ctx, tenant)
+	if err != nil {
+		return fmt.Errorf("fire: %w", err)
 	}
 	claimed := due.Timer
 	if due.Job != "" {
 		return e.fireJob(ctx, s, due)
 	}
-	_, err := e.mutate(ctx, s, due.Complaint, &claimed, func(c *qunsu.Complaint, ch *qunsu.Change) error {
+	_, err = e.mutate(ctx, s, due.Complaint, &claimed, func(c *qunsu.Complaint, ch *qunsu.Change) error {
 		t := c.Task(due.Task)
 		if t == nil || t.Gen != due.Gen || t.Fired != due.Stage || !c.Live(t) {
 			return nil

@@ -12,6 +12,7 @@ import (
 type CardOptions struct {
 	Mention bool         // @-mention team members (in the team chat) or just name them
 	Vacant  []qunsu.Role // roles the directory names nobody for
+	Full    bool         // personal data unmasked: only in a direct message to someone allowed
 }
 
 // Card renders a complaint: grade and why, facts, phase, team with acks, tasks
@@ -51,7 +52,11 @@ func CardBlocks(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time
 	fmt.Fprintf(&b, "%s\n", strings.Join(facts, "　"))
 	fmt.Fprintf(&b, "%s\n", T(lang, "card.times", Time(c.OccurredAt, loc, now), Time(c.ReportedAt, loc, now), Name(c.ReportedBy, &s.Directory)))
 	if c.Summary != "" {
-		fmt.Fprintf(&b, "%s%s\n", T(lang, "card.summary"), qunsu.MaskPII(c.Summary))
+		summary := c.Summary
+		if !o.Full {
+			summary = qunsu.MaskPII(summary)
+		}
+		fmt.Fprintf(&b, "%s%s\n", T(lang, "card.summary"), summary)
 	}
 	fmt.Fprintf(&b, "%s%s", T(lang, "card.phase"), Phase(c.Phase(now), lang))
 	blocks := []qunsu.Block{

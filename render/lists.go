@@ -8,21 +8,35 @@ import (
 	"qunsu"
 )
 
-// Timeline renders a complaint's events, oldest first.
-func Timeline(c *qunsu.Complaint, events []qunsu.Event, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
+// Timeline renders a complaint's events, oldest first: when, who, through which
+// platform, what. Personal data is masked unless full (direct messages to
+// people allowed to see it).
+func Timeline(c *qunsu.Complaint, events []qunsu.Event, s *qunsu.Settings, lang qunsu.Lang, now time.Time, full bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", T(lang, "timeline.title", c.ID, c.Project))
 	for _, e := range events {
-		detail := ""
-		if e.Detail != "" {
-			detail = "：" + qunsu.MaskPII(e.Detail)
-			if lang == qunsu.LangEN {
-				detail = ": " + qunsu.MaskPII(e.Detail)
-			}
+		detail := e.Detail
+		if !full {
+			detail = qunsu.MaskPII(detail)
 		}
-		fmt.Fprintf(&b, "· %s %s %s%s\n", Time(e.At, s.Location, now), Name(e.By, &s.Directory), T(lang, "event."+e.Kind), detail)
+		if detail != "" {
+			detail = T(lang, "timeline.detail", detail)
+		}
+		via := ""
+		if e.Platform != "" {
+			via = T(lang, "timeline.via", Platform(e.Platform, lang))
+		}
+		fmt.Fprintf(&b, "· %s %s%s %s%s\n", Time(e.At, s.Location, now), Name(e.By, &s.Directory), via, T(lang, "event."+e.Kind), detail)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// Platform names a chat platform.
+func Platform(p string, lang qunsu.Lang) string {
+	if name := T(lang, "platform."+p); name != "platform."+p {
+		return name
+	}
+	return p
 }
 
 // List renders open complaints one line each.

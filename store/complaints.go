@@ -145,12 +145,13 @@ type payload struct {
 	Unschedule []string    `json:"unschedule"`
 	Claimed    string      `json:"claimed"`
 	Messages   [][2]string `json:"messages"`
+	Roles      []string    `json:"roles"`
 }
 
 // Commit writes a change atomically (see commitScript).
 func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	p := payload{Has: "0", Once: "0", Handles: "0", Open: "0", Events: []string{}, Schedule: [][2]string{},
-		Unschedule: []string{}, Messages: [][2]string{}}
+		Unschedule: []string{}, Messages: [][2]string{}, Roles: []string{}}
 	id := "_"
 	if c := ch.Complaint; c != nil {
 		id = c.ID
@@ -189,6 +190,13 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		}
 		p.Messages = append(p.Messages, [2]string{m.Key, string(js)})
 	}
+	for _, r := range ch.Roles {
+		js, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("store: encode role change: %w", err)
+		}
+		p.Roles = append(p.Roles, string(js))
+	}
 	once := onceKey(ch.Tenant, "_")
 	if ch.Once != "" {
 		p.Once, once = "1", onceKey(ch.Tenant, ch.Once)
@@ -203,7 +211,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	}
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
-		inflightKey(t), dueKey(t), outboxKey(t), once, handled}
+		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t)}
 	res, err := commitScript.Run(ctx, s.rdb, keys, arg).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
@@ -218,3 +226,20 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 }
 
 var errMalformed = errors.New("malformed reply")
+
+// RoleChanges returns the directory changes made by command, oldest first.
+func (s *Store) RoleChanges(ctx context.Context, tenant string) ([]qunsu.RoleChange, error) {
+	raw, err := s.rdb.LRange(ctx, rolesKey(tenant), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: role changes: %w", err)
+	}
+	out := make([]qunsu.RoleChange, 0, len(raw))
+	for _, r := range raw {
+		var ch qunsu.RoleChange
+		if err := json.Unmarshal([]byte(r), &ch); err != nil {
+			return nil, fmt.Errorf("store: role change: %w", err)
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }  
 func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }      // stream: m (inbound JSON)
 func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + key }
 func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key }   // a platform adapter's fact
+func rolesKey(tenant string) string         { return tag(tenant) + ":roles" }        // list of qunsu.RoleChange JSON, oldest first
 func quotaKey(tenant, key string) string    { return tag(tenant) + ":quota:" + key } // zset of uses in a rate window
 
 // seenKey marks an inbound message accepted; handledKey marks it acted on.

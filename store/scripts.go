@@ -5,14 +5,14 @@ import "github.com/redis/go-redis/v9"
 // commitScript writes one qunsu.Change atomically.
 //
 // KEYS: 1 complaint hash, 2 timeline, 3 all index, 4 open index, 5 timers,
-// 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key.
+// 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key, 11 role changes.
 //
 //	ARGV: 1 payload JSON {
 //	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
 //	  (already carrying expect+1), id, score: reported ms, open: "1"/"0",
 //	  once: "1" if KEYS[9] applies, handles: "1" if KEYS[10] applies,
 //	  events: [JSON], schedule: [[member, ms]], unschedule: [member],
-//	  claimed: member or "", messages: [[key, JSON]] }
+//	  claimed: member or "", messages: [[key, JSON]], roles: [JSON] }
 //
 // Returns "ok", "handled" (the inbound message was acted on: nothing written),
 // "conflict" (version moved: nothing written) or "once" (the once key was taken:
@@ -34,6 +34,7 @@ if p.claimed ~= "" then
   redis.call("HDEL", KEYS[7], p.claimed)
 end
 if p.handles == "1" then redis.call("SET", KEYS[10], "1", "EX", 259200) end
+for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) then return "once" end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
 for _, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "m", m[2]) end

@@ -57,7 +57,8 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 
 	clock := console.NewSimClock(now)
 	st := store.New(rdb)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Errors only: refusals and the like are shown in the conversation itself.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	engine := &handlers.Engine{Store: st, Clock: clock, Tenants: map[string]*qunsu.Settings{s.Tenant: s}, Log: log}
 	poller := &scheduler.Poller{Queue: st, Handler: engine, Clock: clock, Tenants: []string{s.Tenant}, Log: log}
 	if err := scheduler.EnsureJobs(ctx, st, []*qunsu.Settings{s}, now); err != nil {
