@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"qunsu"
 )
 
@@ -53,12 +55,20 @@ func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max
 	return out, nil
 }
 
-// DoneInbound acknowledges inbox entries.
+// DoneInbound acknowledges inbox entries and deletes them: the inbox holds only
+// what is not yet acted on, so what people said (with customers' personal
+// data) does not pile up there; the complaint keeps what matters.
 func (s *Store) DoneInbound(ctx context.Context, tenant string, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := s.rdb.XAck(ctx, inboxKey(tenant), inboxGroup, ids...).Err(); err != nil {
+	key := inboxKey(tenant)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, key, inboxGroup, ids...)
+		p.XDel(ctx, key, ids...)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("store: inbox ack: %w", err)
 	}
 	return nil

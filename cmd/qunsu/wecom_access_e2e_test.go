@@ -16,7 +16,9 @@ func TestServeWeCom_AccessControl(t *testing.T) {
 	r.waitFor("the group chat", func() bool { return r.chatHas("138****5678") > 0 })
 
 	r.say("WangXiaoer", "上报 翡翠湾 10户", 3002)
-	r.waitFor("the stranger's answer", func() bool { return countSent(r.fake.AppMessages("WangXiaoer"), "通讯录中没有「WangXiaoer」") == 1 })
+	r.waitFor("the stranger's answer", func() bool {
+		return countSent(r.fake.AppMessages("WangXiaoer"), "通讯录中没有「WangXiaoer」") == 1
+	})
 
 	r.say("LiuYang", "结案 QS-20261122-001 已签协议", 3003)
 	r.waitFor("the refusal", func() bool {
