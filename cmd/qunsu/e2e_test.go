@@ -39,7 +39,13 @@ func mustContain(t *testing.T, out string, wants ...string) {
 // acks, reminders, escalation of a missed deadline, an upgrade with media, a
 // meeting cadence, the daily summary, close, case write-up, dissolution.
 func TestConsole_TwoWeeksOfOneGroupComplaint(t *testing.T) {
-	t.Setenv("QUNSU_REDIS_URL", redistest.StartServer(t).URL())
+	twoWeeksOfOneGroupComplaint(t, redistest.StartServer(t).URL())
+}
+
+// twoWeeksOfOneGroupComplaint plays the two weeks on the Redis at url, which
+// holds nothing of the demo tenant yet.
+func twoWeeksOfOneGroupComplaint(t *testing.T, url string) {
+	t.Setenv("QUNSU_REDIS_URL", url)
 	out := play(t, "2026-11-22T09:00:00+08:00", `
 上报 项目=翡翠湾 户数=35 行为=拉横幅 类别=交付 描述=业主13812345678在3栋2单元1201室聚集 发生=08:30
 as 刘洋: 收到 QS-20261122-001
@@ -109,7 +115,13 @@ as nobody: 上报 翡翠湾 10户
 // Redis: each reminder that came due while down fires exactly once, and the daily
 // summary whose time passed is sent on start.
 func TestConsole_RestartFiresMissedRemindersOnce(t *testing.T) {
-	t.Setenv("QUNSU_REDIS_URL", redistest.StartServer(t).URL())
+	restartFiresMissedRemindersOnce(t, redistest.StartServer(t).URL())
+}
+
+// restartFiresMissedRemindersOnce plays the restart on the Redis at url, which
+// holds nothing of the demo tenant yet.
+func restartFiresMissedRemindersOnce(t *testing.T, url string) {
+	t.Setenv("QUNSU_REDIS_URL", url)
 	first := play(t, "2026-11-22T09:00:00+08:00", "上报 项目=云栖苑 户数=12 类别=工程 描述=地下室渗水 发生=08:00\n:quit\n")
 	mustContain(t, first, "一般群诉 — 12户(6–20户)")
 	if strings.Contains(first, "⏰") {
