@@ -6,12 +6,16 @@ import (
 	"time"
 
 	"qunsu"
+	"qunsu/store"
 )
 
 // A directory change commits with the command that made it: it is kept in
 // order, and the same command delivered again adds nothing.
 func TestRoleChangesCommitOnceInOrder(t *testing.T) {
-	s, tenant := newStore(t)
+	onEach(t, func(t *testing.T, s *store.Store, tenant string) { roleChangesCommitOnceInOrder(t, s, tenant) })
+}
+
+func roleChangesCommitOnceInOrder(t *testing.T, s *store.Store, tenant string) {
 	at := time.UnixMilli(1763773200000).UTC()
 	first := qunsu.RoleChange{At: at, By: "boss", Platform: "wecom", Role: qunsu.RoleLegal, Project: "翡翠湾", Person: "liu"}
 	second := qunsu.RoleChange{At: at, By: "boss", Platform: "slack", Remove: true, Role: qunsu.RoleCRHead, Person: "zhang"}
