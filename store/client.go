@@ -35,7 +35,7 @@ const urlForms = `want redis://[user:password@]host:port[/db], ` +
 func Open(raw string) (redis.UniversalClient, error) {
 	rdb, err := open(raw)
 	if err != nil {
-		return nil, fmt.Errorf("store: redis URL %s: %w", redactURL(raw), hidePassword(err, raw))
+		return nil, fmt.Errorf("store: redis URL %s: %w", RedactURL(raw), hidePassword(err, raw))
 	}
 	return rdb, nil
 }
@@ -166,8 +166,8 @@ func sentinelOptions(base, rest string) (*redis.FailoverOptions, error) {
 	return opts, nil
 }
 
-// redactURL is the URL with its password masked, for messages.
-func redactURL(raw string) string {
+// RedactURL is the URL with its password masked, for messages and logs.
+func RedactURL(raw string) string {
 	if p := urlPassword(raw); p != "" {
 		return strings.Replace(raw, ":"+p+"@", ":xxxxx@", 1)
 	}

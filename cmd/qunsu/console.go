@@ -116,9 +116,9 @@ func openStore(url string) (redis.UniversalClient, string, func(), error) {
 	}
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		rdb.Close()
-		return nil, "", nil, fmt.Errorf("redis %s: %w", url, err)
+		return nil, "", nil, fmt.Errorf("redis %s: %w", store.RedactURL(url), err)
 	}
-	return rdb, "Redis " + url, func() { rdb.Close() }, nil
+	return rdb, "Redis " + store.RedactURL(url), func() { rdb.Close() }, nil
 }
 
 // checkConfig validates a configuration file and says what is wrong.
