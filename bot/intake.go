@@ -23,9 +23,14 @@ type Intake struct {
 	Idle     time.Duration // default 30s
 	Poll     time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
 	Log      *slog.Logger
+	Meter    qunsu.Meter // optional
+	// Stop, when closed, ends Run gracefully: no message is read any more, the
+	// one in hand is finished, and ctx stays good for its I/O (cancel ctx to
+	// give up at once). Without Stop, Run ends when ctx does.
+	Stop <-chan struct{}
 }
 
-// Run works until ctx ends.
+// Run works until Stop is closed or ctx ends.
 func (in *Intake) Run(ctx context.Context) error {
 	if in.Workers <= 0 {
 		in.Workers = 4
@@ -39,13 +44,21 @@ func (in *Intake) Run(ctx context.Context) error {
 	if in.Log == nil {
 		in.Log = slog.Default()
 	}
+	in.Meter = qunsu.MeterOrNop(in.Meter)
+	quit := quitting(ctx, in.Stop)
+	// Handling outlives the stop signal: a command half-done is finished, not
+	// cut off. When ctx is the stop signal, it must outlive ctx too.
+	hctx := ctx
+	if in.Stop == nil {
+		hctx = context.WithoutCancel(ctx)
+	}
 	var wg sync.WaitGroup
 	for _, tenant := range in.Tenants {
 		for w := 0; w < in.Workers; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				in.work(ctx, tenant, fmt.Sprintf("%s-%d", in.Consumer, w))
+				in.work(ctx, hctx, quit, tenant, w)
 			}()
 		}
 	}
@@ -53,27 +66,29 @@ func (in *Intake) Run(ctx context.Context) error {
 	return nil
 }
 
-func (in *Intake) work(ctx context.Context, tenant, consumer string) {
+func (in *Intake) work(ctx, hctx context.Context, quit <-chan struct{}, tenant string, w int) {
+	consumer, loop := fmt.Sprintf("%s-%d", in.Consumer, w), fmt.Sprintf("%s/%d", tenant, w)
 	failures := 0
-	for ctx.Err() == nil {
+	for !closed(quit) {
+		in.Meter.Beat("intake", loop)
 		// One at a time: a message waiting behind a slow one in a batch could
 		// be taken over by another worker while this one still means to do it.
+		// The read is not cut off by the stop signal: what it takes is handled.
 		batch, err := in.Inbox.ReceiveInbound(ctx, tenant, consumer, 1, in.Idle, in.Poll)
 		if err != nil {
 			if ctx.Err() == nil {
 				in.Log.Error("inbox read failed", "tenant", tenant, "err", err)
-				sleep(ctx.Done(), Backoff{}.Wait(failures))
+				sleep(quit, Backoff{}.Wait(failures))
 				failures++
 			}
 			continue
 		}
 		failures = 0
 		for _, env := range batch {
-			// Handling goes on when ctx ends: a command half-done is finished, not cut off.
-			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			err := in.Handler.Handle(hctx, env.Inbound)
+			c, cancel := context.WithTimeout(hctx, 30*time.Second)
+			err := in.Handler.Handle(c, env.Inbound)
 			if err == nil {
-				err = in.Inbox.DoneInbound(hctx, tenant, env.ID)
+				err = in.Inbox.DoneInbound(c, tenant, env.ID)
 			}
 			cancel()
 			if err != nil {
@@ -82,5 +97,32 @@ func (in *Intake) work(ctx context.Context, tenant, consumer string) {
 					"id", env.Inbound.ID, "err", err)
 			}
 		}
+	}
+}
+
+// quitting returns a channel closed when stop is closed or ctx ends; without
+// stop, ctx's end.
+func quitting(ctx context.Context, stop <-chan struct{}) <-chan struct{} {
+	if stop == nil {
+		return ctx.Done()
+	}
+	quit := make(chan struct{})
+	go func() {
+		defer close(quit)
+		select {
+		case <-stop:
+		case <-ctx.Done():
+		}
+	}()
+	return quit
+}
+
+// closed reports whether ch is closed.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }

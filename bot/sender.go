@@ -49,11 +49,31 @@ type Sender struct {
 	Lease     time.Duration // how long a claim on a message lasts unless extended; default 2m
 	Backoff   Backoff
 	Log       *slog.Logger
+	Meter     qunsu.Meter // optional
+	// Stop, when closed, ends Run gracefully: the outbox is read once more
+	// (what was written while the rest of the process stopped), the messages
+	// handed to chats' lanes are posted while their turn comes soon (within
+	// stopPatience), a post in hand is finished rather than cut off, and no
+	// failed attempt is made again; ctx stays good for the I/O (cancel it to
+	// give up at once). What is left is resumed after Idle, by this process's
+	// successor or another. Without Stop, Run ends when ctx does, leaving a
+	// message being posted then to be resumed.
+	Stop <-chan struct{}
 
 	mu       sync.Mutex
 	inflight map[string]bool  // outbox entries handed to a lane
 	lanes    map[string]*lane // per tenant and chat
-	idleLane time.Duration    // a lane with nothing to do this long ends
+	quit     <-chan struct{}  // Stop or ctx's end
+	stopOnce sync.Once
+	stopBy   time.Time // a stopping sender waits for no chat's turn past this
+}
+
+// ErrorCoder is a Transport that names its platform's error codes, for
+// monitoring.
+type ErrorCoder interface {
+	// ErrorCode returns the platform's code for err ("ratelimited", "45009"),
+	// or "" for an error that is not the platform's (a network failure).
+	ErrorCode(err error) string
 }
 
 type job struct {
@@ -72,9 +92,16 @@ type lane struct {
 // idleLane is how long a lane with nothing to do lives on.
 const idleLane = time.Minute
 
-// Run delivers until ctx ends; a message being posted then is left to be
-// resumed. Call Outbox.Subscribe for the platform before anything is written
-// that it must post.
+// stopPatience is how long a stopping sender waits for chats' turns (their
+// pace, a rate limit) to post what its lanes hold.
+const stopPatience = 2 * time.Second
+
+// errStopping is why a stopping sender leaves a message.
+var errStopping = errors.New("sender stopping")
+
+// Run delivers until Stop is closed or ctx ends (see Stop). Call
+// Outbox.Subscribe for the platform before anything is written that it must
+// post.
 func (s *Sender) Run(ctx context.Context) error {
 	if s.Idle <= 0 {
 		s.Idle = 30 * time.Second
@@ -88,7 +115,9 @@ func (s *Sender) Run(ctx context.Context) error {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	s.Meter = qunsu.MeterOrNop(s.Meter)
 	s.inflight, s.lanes = map[string]bool{}, map[string]*lane{}
+	s.quit = quitting(ctx, s.Stop)
 	var wg sync.WaitGroup
 	for _, tenant := range s.Tenants {
 		wg.Add(1)
@@ -97,21 +126,50 @@ func (s *Sender) Run(ctx context.Context) error {
 			s.dispatch(ctx, tenant, &wg)
 		}()
 	}
-	<-ctx.Done()
+	<-s.quit
 	wg.Wait()
 	return nil
 }
 
-// dispatch reads the outbox and hands each message to its chat's lane.
+// runner names the sender in heartbeats.
+func (s *Sender) runner() string { return "sender:" + s.Platform }
+
+// drainBy returns the time after which a stopping sender leaves what its lanes hold.
+func (s *Sender) drainBy() time.Time {
+	s.stopOnce.Do(func() { s.stopBy = time.Now().Add(stopPatience) })
+	return s.stopBy
+}
+
+// platformError counts an error the platform answered.
+func (s *Sender) platformError(err error) {
+	if c, ok := s.Transport.(ErrorCoder); ok {
+		if code := c.ErrorCode(err); code != "" {
+			s.Meter.PlatformError(s.Platform, code)
+		}
+	}
+}
+
+// dispatch reads the outbox and hands each message to its chat's lane. Once
+// stopping, it reads once more without waiting: what was written while the
+// rest of the process stopped (the answer to a command in hand) goes too.
 func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup) {
 	failures := 0
 	for ctx.Err() == nil {
-		batch, err := s.Outbox.Receive(ctx, tenant, s.Platform, s.Consumer, 50, s.Idle, s.Poll)
+		last := closed(s.quit)
+		s.Meter.Beat(s.runner(), tenant)
+		block := s.Poll
+		if last {
+			block = 0
+		}
+		batch, err := s.Outbox.Receive(ctx, tenant, s.Platform, s.Consumer, 50, s.Idle, block)
 		if err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !last {
 				s.Log.Error("outbox read failed", "platform", s.Platform, "tenant", tenant, "err", err)
-				sleep(ctx.Done(), s.Backoff.Wait(failures))
+				sleep(s.quit, s.Backoff.Wait(failures))
 				failures++
+			}
+			if last {
+				return
 			}
 			continue
 		}
@@ -129,9 +187,13 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 					s.Log.Error("outbox ack failed", "platform", s.Platform, "tenant", tenant, "err", err)
 				}
 				s.release(env.ID)
+				s.Meter.SendResult(s.Platform, "skipped")
 			default:
 				s.enqueue(ctx, job{tenant: tenant, env: env, route: route}, wg)
 			}
+		}
+		if last {
+			return
 		}
 	}
 }
@@ -145,8 +207,10 @@ func (s *Sender) route(ctx context.Context, tenant string, env qunsu.Envelope) (
 		if err == nil {
 			return r, ok, nil
 		}
+		s.platformError(err)
+		log := s.Log.With("platform", s.Platform, "tenant", tenant, "complaint", complaintOf(env.Message), "key", env.Message.Key)
 		if IsPermanent(err) {
-			s.Log.Error("platform refused the message for good; set aside", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "err", err)
+			log.Error("platform refused the message for good; set aside", "err", err)
 			s.bury(ctx, tenant, env, err)
 			return Route{}, false, err
 		}
@@ -156,11 +220,12 @@ func (s *Sender) route(ctx context.Context, tenant string, env qunsu.Envelope) (
 			wait = ra.Wait
 		}
 		if n >= 2 || wait > 5*time.Second {
-			s.Log.Warn("route failed; trying again later", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "after", s.Idle, "err", err)
+			log.Warn("route failed; trying again later", "after", s.Idle, "err", err)
 			return Route{}, false, err
 		}
-		if !sleep(ctx.Done(), wait) {
-			return Route{}, false, ctx.Err()
+		s.Meter.SendRetried(s.Platform)
+		if !sleep(s.quit, wait) {
+			return Route{}, false, errStopping
 		}
 	}
 }
@@ -200,16 +265,35 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 	s.mu.Unlock()
 	select {
 	case l.jobs <- j:
-	case <-ctx.Done():
-		s.release(j.env.ID)
+		return
+	default:
+	}
+	// A chat with a long queue holds up reading while it posts: that is progress.
+	beat := time.NewTicker(10 * time.Second)
+	defer beat.Stop()
+	for {
+		select {
+		case l.jobs <- j:
+			return
+		case <-ctx.Done():
+			s.release(j.env.ID)
+			return
+		case <-beat.C:
+			s.Meter.Beat(s.runner(), j.tenant)
+		}
 	}
 }
 
-// runLane posts a chat's messages one by one, and ends when idle.
+// runLane posts a chat's messages one by one, and ends when idle, or when
+// stopping once it has gone through what it was handed.
 func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 	timer := time.NewTimer(idleLane)
 	defer timer.Stop()
+	quit, draining := s.quit, false
 	for {
+		if draining && s.retire(key, l) {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -221,16 +305,25 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 			s.mu.Unlock()
 			timer.Reset(idleLane)
 		case <-timer.C:
-			s.mu.Lock()
-			if l.pending == 0 {
-				delete(s.lanes, key)
-				s.mu.Unlock()
+			if s.retire(key, l) {
 				return
 			}
-			s.mu.Unlock()
 			timer.Reset(idleLane)
+		case <-quit:
+			quit, draining = nil, true
 		}
 	}
+}
+
+// retire ends a lane that has nothing handed to it; it reports whether it did.
+func (s *Sender) retire(key string, l *lane) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.pending > 0 {
+		return false
+	}
+	delete(s.lanes, key)
+	return true
 }
 
 // post delivers one message: wait for the chat's turn, claim the message,
@@ -239,17 +332,20 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 // the chat's order holds even after a crash.
 func (s *Sender) post(ctx context.Context, l *lane, j job) {
 	m, tenant := j.env.Message, j.tenant
-	log := s.Log.With("platform", s.Platform, "tenant", tenant, "key", m.Key, "chat", j.route.Chat)
+	log := s.Log.With("platform", s.Platform, "tenant", tenant, "complaint", complaintOf(m), "key", m.Key, "chat", j.route.Chat)
 	// uncertain: an earlier attempt may have reached the platform, so Deliver
 	// must look first. A rate-limited call says nothing about earlier ones, so
 	// nothing makes it certain again.
 	uncertain := false
 	for n := 0; ctx.Err() == nil; n++ {
+		if closed(s.quit) && (n > 0 || l.next.After(s.drainBy())) {
+			return // stopping: left to be resumed
+		}
 		sleep(ctx.Done(), time.Until(l.next)) // before the claim, so that no lease is spent waiting
 		state, tried, err := s.Outbox.BeginSend(ctx, tenant, s.Platform, m.Key, s.Consumer, s.Lease)
 		if err != nil {
 			log.Error("claim failed", "err", err)
-			sleep(ctx.Done(), s.Backoff.Wait(n))
+			sleep(s.quit, s.Backoff.Wait(n))
 			continue
 		}
 		switch state {
@@ -257,9 +353,10 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 			if err := s.Outbox.Done(ctx, tenant, s.Platform, j.env.ID); err != nil {
 				log.Error("outbox ack failed", "err", err)
 			}
+			s.Meter.SendResult(s.Platform, "duplicate")
 			return
 		case qunsu.SendBusy:
-			sleep(ctx.Done(), s.Backoff.Wait(n)) // until its sender is done, or its lease ends
+			sleep(s.quit, s.Backoff.Wait(n)) // until its sender is done, or its lease ends
 			continue
 		case qunsu.SendResumed:
 			uncertain = uncertain || n == 0 // another process's attempt, or ours before a crash
@@ -268,15 +365,18 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 		if uncertain {
 			since = tried
 		}
-		// Bounded, so that the claim outlives the attempt.
+		// Bounded, so that the claim outlives the attempt. Stopping does not cut
+		// it off: only ctx does.
 		dctx, cancel := context.WithTimeout(ctx, s.Lease/2)
 		err = s.Transport.Deliver(dctx, j.route, m, since)
 		cancel()
 		l.next = time.Now().Add(j.route.Every)
 		if err == nil {
 			s.finish(ctx, log, tenant, m.Key, j.env.ID)
+			s.Meter.SendResult(s.Platform, "posted")
 			return
 		}
+		s.platformError(err)
 		var ra *RetryAfter
 		switch {
 		case IsPermanent(err):
@@ -286,11 +386,13 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 		case errors.As(err, &ra):
 			log.Warn("rate limited", "wait", ra.Wait)
 			l.next = time.Now().Add(ra.Wait)
+			s.Meter.SendRetried(s.Platform)
 		default:
 			uncertain = true
 			wait := s.Backoff.Wait(n)
 			log.Warn("delivery failed; retrying", "wait", wait, "err", err)
-			sleep(ctx.Done(), wait)
+			s.Meter.SendRetried(s.Platform)
+			sleep(s.quit, wait)
 		}
 	}
 }
@@ -311,9 +413,19 @@ func (s *Sender) finish(ctx context.Context, log *slog.Logger, tenant, key, id s
 }
 
 func (s *Sender) bury(ctx context.Context, tenant string, env qunsu.Envelope, reason error) {
+	s.Meter.SendResult(s.Platform, "buried")
 	if err := s.Outbox.Bury(context.WithoutCancel(ctx), tenant, s.Platform, s.Consumer, env.ID, env.Message, reason.Error()); err != nil {
-		s.Log.Error("setting a refused message aside failed", "platform", s.Platform, "tenant", tenant, "key", env.Message.Key, "err", err)
+		s.Log.Error("setting a refused message aside failed", "platform", s.Platform, "tenant", tenant,
+			"complaint", complaintOf(env.Message), "key", env.Message.Key, "err", err)
 	}
+}
+
+// complaintOf returns the complaint a message is about, when it says.
+func complaintOf(m qunsu.Message) string {
+	if m.Card != "" {
+		return m.Card
+	}
+	return m.Chat.Complaint
 }
 
 // Chats resolves each kind of chat to a platform's chat id; a Transport's

@@ -21,6 +21,7 @@ type Engine struct {
 	Clock   qunsu.Clock
 	Tenants map[string]*qunsu.Settings
 	Log     *slog.Logger
+	Meter   qunsu.Meter // optional: counts commands by word and outcome
 }
 
 // Request is one command being handled.
@@ -54,6 +55,7 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 	if errors.Is(err, qunsu.ErrHandled) {
 		return nil // delivered again after a crash: acted on already
 	}
+	qunsu.MeterOrNop(e.Meter).Command(r.Word, err)
 	if err != nil {
 		switch qunsu.ErrorCode(err) {
 		case qunsu.EINTERNAL:

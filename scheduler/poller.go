@@ -21,6 +21,11 @@ type Poller struct {
 	Batch   int           // timers claimed per round trip
 	MaxWait time.Duration // longest sleep between polls, so timers queued meanwhile are seen
 	Log     *slog.Logger
+	Meter   qunsu.Meter // optional
+	// Stop, when closed, ends Run gracefully: no timer is claimed any more,
+	// those claimed are fired, and ctx stays good for their I/O (cancel it to
+	// give up at once). Without Stop, Run ends when ctx does.
+	Stop <-chan struct{}
 }
 
 func (p *Poller) defaults() {
@@ -36,6 +41,7 @@ func (p *Poller) defaults() {
 	if p.Log == nil {
 		p.Log = slog.Default()
 	}
+	p.Meter = qunsu.MeterOrNop(p.Meter)
 }
 
 // RunDue fires every timer due now, for every tenant, and returns how many.
@@ -43,18 +49,27 @@ func (p *Poller) defaults() {
 // A timer whose handler fails stays leased and is tried again when the lease ends.
 func (p *Poller) RunDue(ctx context.Context) (int, error) {
 	p.defaults()
+	return p.runDue(ctx, p.Stop)
+}
+
+// runDue is RunDue that claims nothing more once quit is closed; the timers
+// it claimed are fired all the same, so that none waits for its lease to end.
+func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) {
 	fired := 0
 	for _, tenant := range p.Tenants {
-		for {
+		for !closed(quit) {
+			p.Meter.Beat("poller", "")
 			due, err := p.Queue.Claim(ctx, tenant, p.Clock.Now(), p.Lease, p.Batch)
 			if err != nil {
 				return fired, fmt.Errorf("scheduler: claim: %w", err)
 			}
+			p.Meter.TimersClaimed(len(due))
 			for _, d := range due {
 				if err := p.Handler.Fire(ctx, tenant, d); err != nil {
-					p.Log.Error("timer failed", "tenant", tenant, "timer", d.Member(), "err", err)
+					p.Log.Error("timer failed", "tenant", tenant, "complaint", d.Complaint, "timer", d.Member(), "err", err)
 					continue
 				}
+				p.Meter.TimerFired(p.Clock.Now().Sub(d.Due))
 				fired++
 			}
 			if len(due) == 0 { // firing may queue a next stage that is already due: go on until none is
@@ -81,12 +96,16 @@ func (p *Poller) Next(ctx context.Context) (time.Time, bool, error) {
 	return best, found, nil
 }
 
-// Run fires timers as they come due until ctx is cancelled. It sleeps until the
-// next due time, but never longer than MaxWait.
+// Run fires timers as they come due until Stop is closed or ctx ends. It
+// sleeps until the next due time, but never longer than MaxWait.
 func (p *Poller) Run(ctx context.Context) error {
 	p.defaults()
-	for {
-		if _, err := p.RunDue(ctx); err != nil {
+	quit := p.Stop
+	if quit == nil {
+		quit = ctx.Done()
+	}
+	for !closed(quit) && ctx.Err() == nil {
+		if _, err := p.runDue(ctx, quit); err != nil && ctx.Err() == nil {
 			p.Log.Error("poll failed", "err", err)
 		}
 		wait := p.MaxWait
@@ -96,9 +115,20 @@ func (p *Poller) Run(ctx context.Context) error {
 			}
 		}
 		select {
+		case <-quit:
 		case <-ctx.Done():
-			return nil
 		case <-time.After(wait):
 		}
+	}
+	return nil
+}
+
+// closed reports whether ch is closed (a nil ch never is).
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }

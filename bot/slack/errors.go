@@ -70,3 +70,23 @@ func classify(err error) error {
 	}
 	return err
 }
+
+var _ bot.ErrorCoder = (*Adapter)(nil)
+
+// ErrorCode names a Web API error for monitoring: Slack's code
+// ("channel_not_found"), "ratelimited" for a 429, "http_<status>" for another
+// HTTP failure, or "" for an error that is not Slack's (a network failure).
+func (a *Adapter) ErrorCode(err error) string {
+	var limited *slackgo.RateLimitedError
+	var status slackgo.StatusCodeError
+	switch {
+	case errors.As(err, &limited):
+		return "ratelimited"
+	case errors.As(err, &status):
+		if status.Code == http.StatusTooManyRequests {
+			return "ratelimited"
+		}
+		return fmt.Sprintf("http_%d", status.Code)
+	}
+	return slackError(err)
+}

@@ -76,6 +76,17 @@ func errcode(err error) (int64, bool) {
 	return 0, false
 }
 
+var _ bot.ErrorCoder = (*Adapter)(nil)
+
+// ErrorCode names a WeCom error for monitoring: its errcode ("45009"), or ""
+// for an error that is not WeCom's (a network failure).
+func (a *Adapter) ErrorCode(err error) string {
+	if code, ok := errcode(err); ok {
+		return strconv.FormatInt(code, 10)
+	}
+	return ""
+}
+
 // classify says what the sender should do with an error: fetch a token and
 // try again at once, back off and try again, wait for the set-up to be
 // mended, or set the message aside (any other code: a bad userid, a chat that
