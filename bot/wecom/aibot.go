@@ -39,8 +39,10 @@ func (a *Adapter) serveAIBotVerify(w http.ResponseWriter, r *http.Request) {
 	a.verify(w, r, a.cfg.AIBotToken, a.aibotKey, "")
 }
 
-// leadingAt is the @mention of the robot a group message starts with.
-var leadingAt = regexp.MustCompile(`^\s*@\S+\s*`)
+// leadingAt is the @mention of the robot a group message starts with. WeCom
+// follows a mention with U+2005 (a four-per-em space), and people type
+// full-width spaces: any Unicode space ends it.
+var leadingAt = regexp.MustCompile(`^[\s\p{Z}]*@[^\s\p{Z}]+[\s\p{Z}]*`)
 
 // serveAIBotMessage takes what people say to the robot, in a group (with an
 // @) or alone with it. The answer goes back through the message's response URL.
