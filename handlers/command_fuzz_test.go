@@ -58,7 +58,9 @@ func (s *commitLog) Commit(ctx context.Context, ch qunsu.Change) error {
 	return nil
 }
 
-func (s *commitLog) Handled(ctx context.Context, tenant, inbound string) (bool, error) { return false, nil }
+func (s *commitLog) Handled(ctx context.Context, tenant, inbound string) (bool, error) {
+	return false, nil
+}
 
 // fuzzCase is what one fuzzed command needs: the tenant and a complaint to
 // act on, QS-20261122-001, a crisis with a team and open tasks.
