@@ -305,7 +305,9 @@ func FuzzSlackInteraction(f *testing.F) {
 func TestBodyLimit(t *testing.T) {
 	r := newFuzzRig(t)
 	base := slackfake.SlashCommandBody("/qunsu", "帮助", "U01ZHANGWEI", "C0REPORTS", "t1", "https://hooks.slack.test/r")
-	pad := func(total int) []byte { return append(bytes.Clone(base), "&pad="+strings.Repeat("x", total-len(base)-5)...) }
+	pad := func(total int) []byte {
+		return append(bytes.Clone(base), "&pad="+strings.Repeat("x", total-len(base)-5)...)
+	}
 	if status, _, got := r.serve("/slack/commands", secret, time.Now(), form, pad(1<<20)); status != http.StatusOK || len(got) != 1 {
 		t.Errorf("at the limit: %d, queued %d", status, len(got))
 	}
