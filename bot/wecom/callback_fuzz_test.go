@@ -426,3 +426,24 @@ func TestAIBotMentionEndsAtAnySpace(t *testing.T) {
 		}
 	}
 }
+
+// A callback body at the size limit is read; one byte more is refused
+// unread, and nothing is queued.
+func TestCallbackBodyLimit(t *testing.T) {
+	r := newFuzzRig(t)
+	sealed, err := r.a.appKey.seal([]byte("<xml><MsgType>text</MsgType><MsgId>9</MsgId><FromUserName>ZhangWei</FromUserName><Content>帮助</Content></xml>"), wecomfake.CorpID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	padded := func(total int) []byte { // the envelope, a comment filling it to total bytes
+		head := "<xml><Encrypt><![CDATA[" + sealed + "]]></Encrypt><!--"
+		tail := "--></xml>"
+		return []byte(head + strings.Repeat("x", total-len(head)-len(tail)) + tail)
+	}
+	if status, got := r.serve(signedPost("/wecom/callback", appToken, now(), sealed, padded(maxBody))); status != http.StatusOK || len(got) != 1 {
+		t.Errorf("at the limit: %d, queued %d", status, len(got))
+	}
+	if status, got := r.serve(signedPost("/wecom/callback", appToken, now(), sealed, padded(maxBody+1))); status != http.StatusRequestEntityTooLarge || len(got) != 0 {
+		t.Errorf("over the limit: %d, queued %d", status, len(got))
+	}
+}
