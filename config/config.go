@@ -30,8 +30,9 @@ type Config struct {
 	WeCom    WeCom    `yaml:"wecom"`
 	Tenants  []Tenant `yaml:"tenants"`
 
-	file string     // where it was read from, for error messages
-	root *yaml.Node // the parsed document, for line numbers
+	file  string     // where it was read from, for error messages
+	root  *yaml.Node // the parsed document, for line numbers
+	lines int        // how many lines the file has
 }
 
 // Tenant is one company or city subsidiary.
@@ -84,7 +85,7 @@ func Load(path string) (*Config, error) {
 }
 
 func parse(file string, b []byte) (*Config, error) {
-	c := &Config{file: file, root: &yaml.Node{}}
+	c := &Config{file: file, root: &yaml.Node{}, lines: lineCount(b)}
 	if err := yaml.Unmarshal(b, c.root); err != nil {
 		return nil, readError(file, b, nil, err)
 	}

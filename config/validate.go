@@ -283,7 +283,8 @@ func (c *Config) line(path string) int {
 		}
 		n, line = next, next.Line
 	}
-	return line
+	// yaml places an empty document ("---") on the line after the file's end.
+	return min(max(line, 1), max(c.lines, 1))
 }
 
 // simpleKey is a key that can stand in a path as it is.
@@ -348,7 +349,8 @@ func readError(file string, b []byte, root *yaml.Node, err error) error {
 	}
 	var list []string
 	say := func(line int, key, what string) {
-		list = append(list, fmt.Sprintf("%s:%d: %s: %s", file, max(line, 1), key, oneLine(what)))
+		line = min(max(line, 1), lineCount(b))
+		list = append(list, fmt.Sprintf("%s:%d: %s: %s", file, line, key, oneLine(what)))
 	}
 	var te *yaml.TypeError
 	switch {
@@ -453,6 +455,20 @@ func near(b []byte, line int) string {
 		text = string(r[:40]) + "…"
 	}
 	return "near " + strconv.Quote(text)
+}
+
+// lineCount is how many lines YAML sees in b: it breaks lines at \n, \r,
+// \r\n, NEL, LS and PS.
+func lineCount(b []byte) int {
+	s := strings.ReplaceAll(string(b), "\r\n", "\n")
+	n := 1
+	for _, r := range s {
+		switch r {
+		case '\n', '\r', '\u0085', '\u2028', '\u2029':
+			n++
+		}
+	}
+	return n
 }
 
 // oneLine keeps a problem on its line: each is "file:line: key: what".
