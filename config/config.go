@@ -6,7 +6,9 @@ package config
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 	_ "time/tzdata" // time zones without the system's zoneinfo
@@ -30,8 +32,9 @@ type Config struct {
 
 	LogFormat string `yaml:"log_format"` // "text" (the default, also when empty) or "json"
 
-	file string     // where it was read from, for error messages
-	root *yaml.Node // the parsed document, for line numbers
+	file  string     // where it was read from, for error messages
+	root  *yaml.Node // the parsed document, for line numbers
+	lines int        // how many lines the file has
 }
 
 // Tenant is one company or city subsidiary.
@@ -87,14 +90,14 @@ func Load(path string) (*Config, error) {
 }
 
 func parse(file string, b []byte) (*Config, error) {
-	c := &Config{file: file, root: &yaml.Node{}}
+	c := &Config{file: file, root: &yaml.Node{}, lines: lineCount(b)}
 	if err := yaml.Unmarshal(b, c.root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, readError(file, b, nil, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is an empty config
+		return nil, readError(file, b, c.root, err)
 	}
 	return c, nil
 }

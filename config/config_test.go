@@ -79,7 +79,7 @@ func TestValidateNamesFileLineAndKey(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "unknown.yaml"), []byte("tenants:\n  - id: a\n    colour: red\n"), 0o644)
-	if _, err := Load(filepath.Join(dir, "unknown.yaml")); err == nil || !strings.Contains(err.Error(), "line 3") {
+	if _, err := Load(filepath.Join(dir, "unknown.yaml")); err == nil || !strings.Contains(err.Error(), "unknown.yaml:3: tenants[0].colour: field colour not found") {
 		t.Errorf("unknown key: %v", err)
 	}
 }
@@ -90,5 +90,30 @@ func TestEnvOverrides(t *testing.T) {
 	FromEnv(c)
 	if c.RedisURL != "redis://127.0.0.1:1/0" {
 		t.Error(c.RedisURL)
+	}
+}
+
+// What YAML itself cannot read is named the same way: file, line, key.
+func TestReadErrorsNameFileLineAndKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"tenants:\n  - id: a\n    meetings: {early_weeks: abc}\n": "bad.yaml:3: tenants[0].meetings.early_weeks: cannot unmarshal !!str `abc` into int",
+		"tenants:\n - id: a\n   reminders: {overdue_every: 5x}\n": `bad.yaml:3: tenants[0].reminders.overdue_every: duration "5x": want e.g. 30m, 6h or 7d`,
+		"tenants:\n  - {id: a, people: 5}\n":                      "bad.yaml:2: tenants[0].people: cannot unmarshal !!int `5` into []qunsu.Person",
+		"tenants:\n  - id: a\n    id: b\n":                        `bad.yaml:3: tenants[0].id: mapping key "id" already defined at line 2`,
+		"tenants: [a: b: c]\n":                                    `bad.yaml:1: near "tenants: [a: b: c]": did not find expected ',' or ']'`,
+		"tenants:\n  - id: \xff\n":                                `bad.yaml:2: near "- id: \xff": invalid leading UTF-8 octet`,
+		"- 1\n":                                                   "bad.yaml:1: (document): cannot unmarshal !!seq into config.Config",
+	} {
+		_, err := parse("bad.yaml", []byte(in))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q:\n got %v\nwant %s", in, err, want)
+		}
+	}
+	c, err := parse("bad.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err == nil || err.Error() != "bad.yaml:1: tenants: at least one tenant is needed" {
+		t.Errorf("an empty file: %v", err)
 	}
 }

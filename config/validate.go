@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -26,7 +27,7 @@ type problems struct {
 }
 
 func (p *problems) add(path, format string, args ...any) {
-	p.list = append(p.list, fmt.Sprintf("%s:%d: %s: %s", p.c.file, p.c.line(path), path, fmt.Sprintf(format, args...)))
+	p.list = append(p.list, fmt.Sprintf("%s:%d: %s: %s", p.c.file, p.c.line(path), oneLine(path), oneLine(fmt.Sprintf(format, args...))))
 }
 
 // Validate checks the configuration and returns every problem at once.
@@ -269,7 +270,7 @@ var pathPart = regexp.MustCompile(`([a-z_]+)|\[(\d+)\]`)
 func (c *Config) line(path string) int {
 	n := c.root
 	if n == nil || len(n.Content) == 0 {
-		return 0
+		return 1 // an empty file: its first line
 	}
 	n = n.Content[0]
 	line := n.Line
@@ -291,7 +292,197 @@ func (c *Config) line(path string) int {
 		}
 		n, line = next, next.Line
 	}
-	return line
+	// yaml places an empty document ("---") on the line after the file's end.
+	return min(max(line, 1), max(c.lines, 1))
+}
+
+// simpleKey is a key that can stand in a path as it is.
+var simpleKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// pathKey is a mapping key as a part of a path: quoted unless plain.
+func pathKey(k string) string {
+	if simpleKey.MatchString(k) {
+		return k
+	}
+	return strconv.Quote(k)
+}
+
+// located is a node of the document with its path.
+type located struct {
+	path string
+	key  *yaml.Node // the key that names it, for a mapping's value
+	node *yaml.Node
+}
+
+// nodes lists every node of the document below n, in document order, with
+// its path ("tenants[0].people[2].id"). Aliases are not followed.
+func nodes(n *yaml.Node, path string, out []located) []located {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			out = nodes(c, path, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := pathKey(k.Value)
+			if path != "" {
+				p = path + "." + p
+			}
+			out = nodes(v, p, append(out, located{path: p, key: k, node: v}))
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			out = nodes(c, p, append(out, located{path: p, node: c}))
+		}
+	}
+	return out
+}
+
+var (
+	yamlLine     = regexp.MustCompile(`^line (\d+): (.*)$`)
+	yamlSyntax   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	fieldMissing = regexp.MustCompile("^field (.*) not found in type")
+	keyTwice     = regexp.MustCompile(`^mapping key "(.*)" already defined`)
+	wrongValue   = regexp.MustCompile("cannot unmarshal !!\\w+ `([^`]*)`")
+)
+
+// readError restates an error from reading the YAML as problems of the form
+// "file:line: key: what", like Validate's. root is the parsed document, or
+// nil when it does not parse; b is the file's text.
+func readError(file string, b []byte, root *yaml.Node, err error) error {
+	var all []located
+	if root != nil {
+		all = nodes(root, "", nil)
+	}
+	var list []string
+	say := func(line int, key, what string) {
+		line = min(max(line, 1), lineCount(b))
+		list = append(list, fmt.Sprintf("%s:%d: %s: %s", file, line, key, oneLine(what)))
+	}
+	var te *yaml.TypeError
+	switch {
+	case errors.As(err, &te):
+		for _, e := range te.Errors {
+			m := yamlLine.FindStringSubmatch(e)
+			if m == nil {
+				say(1, "(file)", e)
+				continue
+			}
+			line, _ := strconv.Atoi(m[1])
+			say(line, pathAt(all, line, m[2]), m[2])
+		}
+	case root == nil:
+		// A syntax error: yaml names the line from the second on; bytes it
+		// cannot read at all it does not place, so they are found here.
+		line, what := 1, strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlSyntax.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			what = m[2]
+		} else if bad := badByteLine(b); bad > 0 {
+			line = bad
+		}
+		say(line, near(b, line), what)
+	default:
+		// A value a type of ours refused (a duration): found by its text.
+		for _, l := range all {
+			if l.node.Kind == yaml.ScalarNode && strings.Contains(err.Error(), strconv.Quote(l.node.Value)) {
+				say(l.node.Line, l.path, err.Error())
+				return errors.New(strings.Join(list, "\n"))
+			}
+		}
+		say(1, "(file)", err.Error())
+	}
+	return errors.New(strings.Join(list, "\n"))
+}
+
+// pathAt finds the path of what an error at line speaks of: the key it names,
+// the value it quotes, or else the first thing on the line.
+func pathAt(all []located, line int, what string) string {
+	match := func(ok func(l located) bool) string {
+		for _, l := range all {
+			if ok(l) {
+				return l.path
+			}
+		}
+		return ""
+	}
+	if strings.Contains(what, "into config.Config") {
+		return "(document)" // the whole file is not a mapping
+	}
+	keyNamed := func(name string) string {
+		return match(func(l located) bool { return l.key != nil && l.key.Line == line && l.key.Value == name })
+	}
+	if m := fieldMissing.FindStringSubmatch(what); m != nil {
+		if p := keyNamed(m[1]); p != "" {
+			return p
+		}
+	}
+	if m := keyTwice.FindStringSubmatch(what); m != nil {
+		if p := keyNamed(m[1]); p != "" {
+			return p
+		}
+	}
+	if m := wrongValue.FindStringSubmatch(what); m != nil {
+		prefix := strings.TrimSuffix(m[1], "...") // yaml shortens long values
+		if p := match(func(l located) bool { return l.node.Line == line && strings.HasPrefix(l.node.Value, prefix) }); p != "" {
+			return p
+		}
+	}
+	if p := match(func(l located) bool { return l.node.Line == line || (l.key != nil && l.key.Line == line) }); p != "" {
+		return p
+	}
+	return "(document)"
+}
+
+// badByteLine returns the line of the first byte YAML cannot read (invalid
+// UTF-8, a control character), or 0.
+func badByteLine(b []byte) int {
+	line := 1
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if (r == utf8.RuneError && size == 1) || (r < 0x20 && r != '\n' && r != '\r' && r != '\t') || r == 0x7f {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		i += size
+	}
+	return 0
+}
+
+// near quotes the start of a line of the file, to say where a syntax error is.
+func near(b []byte, line int) string {
+	lines := strings.Split(string(b), "\n")
+	text := ""
+	if line >= 1 && line <= len(lines) {
+		text = strings.TrimSpace(lines[line-1])
+	}
+	if r := []rune(text); len(r) > 40 {
+		text = string(r[:40]) + "…"
+	}
+	return "near " + strconv.Quote(text)
+}
+
+// lineCount is how many lines YAML sees in b: it breaks lines at \n, \r,
+// \r\n, NEL, LS and PS.
+func lineCount(b []byte) int {
+	s := strings.ReplaceAll(string(b), "\r\n", "\n")
+	n := 1
+	for _, r := range s {
+		switch r {
+		case '\n', '\r', '\u0085', '\u2028', '\u2029':
+			n++
+		}
+	}
+	return n
+}
+
+// oneLine keeps a problem on its line: each is "file:line: key: what".
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`).Replace(s)
 }
 
 func permissionKeys() string {

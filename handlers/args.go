@@ -12,6 +12,9 @@ func (r *Request) complaintArg() (id string, rest []string, err error) {
 	if len(r.Words) == 0 {
 		return "", nil, qunsu.Errorf(qunsu.EINVALID, "err.missing_id", r.Word)
 	}
+	if err := checkWords(r.Words); err != nil {
+		return "", nil, err
+	}
 	id = strings.ToUpper(r.Words[0])
 	if !qunsu.ValidID(id) {
 		return "", nil, qunsu.Errorf(qunsu.EINVALID, "err.bad_id", r.Words[0])

@@ -10,7 +10,7 @@ import (
 	"qunsu/config"
 )
 
-func settings(t *testing.T) *qunsu.Settings {
+func settings(t testing.TB) *qunsu.Settings {
 	s, err := config.Default().Tenants[0].Settings()
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,9 @@ func runReopen(ctx context.Context, r *Request) error {
 	if reason == "" {
 		return qunsu.Errorf(qunsu.EINVALID, "err.missing_note", r.Word, id)
 	}
+	if err := checkLength(reason, MaxSummaryRunes); err != nil {
+		return err
+	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
 		if err := r.require(qunsu.PermReopen, c.Project); err != nil {
 			return err

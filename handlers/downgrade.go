@@ -31,6 +31,9 @@ func runDowngrade(ctx context.Context, r *Request) error {
 	if word == "" || reason == "" {
 		return qunsu.Errorf(qunsu.EINVALID, "err.missing_reason", id)
 	}
+	if err := checkField("原因/reason", reason, MaxSummaryRunes); err != nil {
+		return err
+	}
 	to, ok := lookupGrade(r.S.Policy, word)
 	if !ok {
 		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_grade", word, gradeHelp(r.S.Policy, r.Lang))

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,11 +11,17 @@ import (
 	"qunsu"
 )
 
-// Limits on what a user may type; longer input is refused, not truncated.
+// Limits on what a user may type; input beyond them is refused with a message
+// saying what to type instead, not truncated, and nothing is written.
 const (
-	MaxLineRunes    = 2000
-	MaxSummaryRunes = 1000
-	MaxHouseholds   = 100000
+	MaxLineRunes    = 2000              // a whole command line
+	MaxWords        = 300               // words in a command line
+	MaxSummaryRunes = 1000              // a description, a note, a reason
+	MaxProjectRunes = 50                // a project's name (it names the team chat)
+	MaxHouseholds   = 100000            // households in a complaint
+	MaxPeople       = 1000000           // people in a complaint
+	MaxAmount       = 1_000_000_000_000 // yuan at stake
+	MaxAgeDays      = 366               // how long before the report it may have happened
 )
 
 // fields maps every key a user may type (Chinese or English) to its field.
@@ -51,6 +58,9 @@ func splitWords(s string) []string {
 // A value runs to the next key, so descriptions may contain spaces.
 func parseArgs(words []string) (args, error) {
 	a := args{kv: map[string]string{}}
+	if err := checkWords(words); err != nil {
+		return a, err
+	}
 	last := ""
 	for _, w := range words {
 		key, val, ok := cutKey(w)
@@ -93,29 +103,56 @@ func cutKey(w string) (key, val string, ok bool) {
 	return "", "", false
 }
 
-// positive parses a whole number in [1, max]; name is the key the user typed.
+// halfWidth turns full-width digits, point, plus and minus (what a Chinese
+// input method types) into ASCII ones.
+func halfWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９':
+			return r - '０' + '0'
+		case r == '．':
+			return '.'
+		case r == '＋':
+			return '+'
+		case r == '－':
+			return '-'
+		}
+		return r
+	}, s)
+}
+
+// positive parses a whole number in [1, max]; name is the key as the user
+// may type it, Chinese/English ("户数/households"): the messages show the
+// key of the speaker's language in their example.
 func positive(name, s string, max int) (int, error) {
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(s, "户"), "人"))
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return 0, qunsu.Errorf(qunsu.EINVALID, "err.bad_number", name, s, name)
+	zhKey, enKey, _ := strings.Cut(name, "/")
+	v := strings.TrimSpace(halfWidth(s))
+	v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(v, "户"), "人"))
+	digits := strings.TrimPrefix(v, "+")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" || strings.Trim(digits, "0") == "" {
+		return 0, qunsu.Errorf(qunsu.EINVALID, "err.not_whole_number", name, s, zhKey, enKey)
 	}
-	if n > max {
-		return 0, qunsu.Errorf(qunsu.EINVALID, "err.number_range", name, n, 1, max)
+	// All digits: more than an int holds is out of range, not malformed.
+	n, err := strconv.Atoi(digits)
+	if err != nil || n > max {
+		return 0, qunsu.Errorf(qunsu.EINVALID, "err.out_of_range", name, digits, 1, max, zhKey+"=35", enKey+"=35")
 	}
 	return n, nil
 }
 
-// amount parses yuan: 5000, 5000元, 1万, 1.5万元.
+// amount parses whole yuan: 5000, 5000元, 1万, 1.5万元.
 func amount(s string) (int, error) {
-	v := strings.TrimSuffix(strings.TrimSpace(s), "元")
+	v := strings.TrimSuffix(strings.TrimSpace(halfWidth(s)), "元")
 	mult := 1.0
 	if x, ok := strings.CutSuffix(v, "万"); ok {
 		v, mult = x, 10000
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f*mult > 1e12 {
-		return 0, qunsu.Errorf(qunsu.EINVALID, "err.bad_number", "金额/amount", s, "金额")
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f*mult < 1 {
+		return 0, qunsu.Errorf(qunsu.EINVALID, "err.bad_amount", s)
+	}
+	if f*mult > MaxAmount {
+		return 0, qunsu.Errorf(qunsu.EINVALID, "err.out_of_range", "金额/amount", s, 1, MaxAmount, "金额=5000", "amount=5000")
 	}
 	return int(f * mult), nil
 }
@@ -208,10 +245,27 @@ func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	return time.Time{}, qunsu.Errorf(qunsu.EINVALID, "err.bad_time", s)
 }
 
-// checkLength refuses input longer than max characters.
+// checkLength refuses text longer than max characters (a line, a note).
 func checkLength(s string, max int) error {
 	if n := utf8.RuneCountInString(s); n > max {
-		return qunsu.Errorf(qunsu.EINVALID, "err.too_long", n, max)
+		return qunsu.Errorf(qunsu.EINVALID, "err.text_too_long", n, max)
+	}
+	return nil
+}
+
+// checkField refuses a field's value longer than max characters; name is
+// the key as the user may type it ("描述/summary").
+func checkField(name, s string, max int) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return qunsu.Errorf(qunsu.EINVALID, "err.field_too_long", name, n, max)
+	}
+	return nil
+}
+
+// checkWords refuses a command of more than MaxWords words.
+func checkWords(words []string) error {
+	if len(words) > MaxWords {
+		return qunsu.Errorf(qunsu.EINVALID, "err.too_many_words", len(words), MaxWords)
 	}
 	return nil
 }

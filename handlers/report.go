@@ -15,9 +15,10 @@ func init() {
 }
 
 var (
-	householdsWord = regexp.MustCompile(`^(\d+)户$`)
-	peopleWord     = regexp.MustCompile(`^(\d+)人$`)
-	amountWord     = regexp.MustCompile(`^[\d.]+万?元$`)
+	// Digits may be full-width, as Chinese input methods type them.
+	householdsWord = regexp.MustCompile(`^([0-9０-９]+)户$`)
+	peopleWord     = regexp.MustCompile(`^([0-9０-９]+)人$`)
+	amountWord     = regexp.MustCompile(`^[0-9０-９.．]+万?元$`)
 )
 
 // parseReport reads a report from key=value pairs or free text
@@ -64,6 +65,9 @@ func fillReport(rep *qunsu.Report, kv map[string]string, now time.Time, loc *tim
 	if rep.Project == "" {
 		return qunsu.Errorf(qunsu.EINVALID, "err.missing_project")
 	}
+	if err := checkField("项目/project", rep.Project, MaxProjectRunes); err != nil {
+		return err
+	}
 	if kv["households"] == "" {
 		return qunsu.Errorf(qunsu.EINVALID, "err.missing_households")
 	}
@@ -78,7 +82,7 @@ func fillReport(rep *qunsu.Report, kv map[string]string, now time.Time, loc *tim
 func fillFacts(rep *qunsu.Report, kv map[string]string, now time.Time, loc *time.Location) error {
 	var err error
 	if v := kv["people"]; v != "" {
-		if rep.People, err = positive("人数/people", v, MaxHouseholds*10); err != nil {
+		if rep.People, err = positive("人数/people", v, MaxPeople); err != nil {
 			return err
 		}
 	}
@@ -102,7 +106,7 @@ func fillFacts(rep *qunsu.Report, kv map[string]string, now time.Time, loc *time
 		}
 	}
 	if v := strings.TrimSpace(kv["summary"]); v != "" {
-		if err := checkLength(v, MaxSummaryRunes); err != nil {
+		if err := checkField("描述/summary", v, MaxSummaryRunes); err != nil {
 			return err
 		}
 		rep.Summary = v
@@ -114,6 +118,9 @@ func fillFacts(rep *qunsu.Report, kv map[string]string, now time.Time, loc *time
 		}
 		if t.After(now) {
 			return qunsu.Errorf(qunsu.EINVALID, "err.future_time", v)
+		}
+		if t.Before(now.AddDate(0, 0, -MaxAgeDays)) {
+			return qunsu.Errorf(qunsu.EINVALID, "err.too_old", v, MaxAgeDays)
 		}
 		rep.OccurredAt = t
 	}

@@ -39,4 +39,12 @@ var en = map[string]string{
 	"err.bad_period":         "Unknown period \"%s\". Type: summary today | week | month",
 	"err.forbidden":          "You may not use \"%s\": it needs %s. Ask one of them, or an admin.",
 	"err.too_long":           "Too long (%d characters, at most %d).",
+	// limits on input: what was wrong, what to type instead; nothing was recorded
+	"err.text_too_long":    "That is %d characters, over the limit of %d; nothing was recorded. Please shorten it and send it again (keep descriptions and notes to the point).",
+	"err.field_too_long":   "\"%s\" is %d characters, over the limit of %d; nothing was recorded. Please shorten it and send it again.",
+	"err.too_many_words":   "That command has %d words, over the limit of %d; nothing was recorded. Please shorten it (put the description in summary=…).",
+	"err.not_whole_number": "The value \"%[2]s\" of \"%[1]s\" is not a positive whole number; nothing was recorded. Type e.g. %[4]s=35.",
+	"err.out_of_range":     "The value %[2]s of \"%[1]s\" is out of range; nothing was recorded. Type a number from %[3]d to %[4]d, e.g. %[6]s.",
+	"err.bad_amount":       "The amount \"%s\" is not one I read; nothing was recorded. Type yuan, e.g. amount=5000, 5000元 or 1.5万.",
+	"err.too_old":          "The time it happened, %s, is more than %d days ago; nothing was recorded. Please check the date, e.g. occurred=11-22 08:30.",
 }

@@ -40,4 +40,12 @@ var zh = map[string]string{
 	"err.bad_period":         "汇总周期「%s」无法识别。请写：汇总 今日 | 本周 | 本月",
 	"err.forbidden":          "你没有权限执行「%s」：需要%s。请由他们操作，或联系管理员。",
 	"err.too_long":           "内容过长（%d 字，上限 %d）。",
+	// limits on input: what was wrong, what to type instead; nothing was recorded
+	"err.text_too_long":    "内容有 %d 字，超过上限 %d 字，未作任何记录。请删减后重发（描述、说明只写要点）。",
+	"err.field_too_long":   "「%s」有 %d 字，超过上限 %d 字，未作任何记录。请缩短后重发。",
+	"err.too_many_words":   "这条命令有 %d 个词，超过上限 %d 个，未作任何记录。请删减后重发（描述写在 描述=… 中）。",
+	"err.not_whole_number": "「%[1]s」的值「%[2]s」不是正整数，未作任何记录。请写例如 %[3]s=35。",
+	"err.out_of_range":     "「%[1]s」的值 %[2]s 超出范围，未作任何记录。请写 %[3]d 到 %[4]d 之间的数，例如 %[5]s。",
+	"err.bad_amount":       "金额「%s」无法识别，未作任何记录。请写元数，例如 金额=5000、5000元 或 1.5万。",
+	"err.too_old":          "发生时间 %s 早于 %d 天前，未作任何记录。请检查日期，例如 发生=11-22 08:30。",
 }

@@ -17,7 +17,8 @@ import (
 	"qunsu"
 )
 
-// maxBody bounds a request Slack sends; a bigger one is not Slack's.
+// maxBody bounds a request Slack sends; a bigger one is not Slack's. (The
+// largest are form submissions, which carry the whole view: tens of KB.)
 const maxBody = 1 << 20
 
 // errReplay is a request whose id was seen: a replay, or a retry.
@@ -27,6 +28,10 @@ var errReplay = errors.New("replayed request")
 // signing secret less than five minutes ago. Nothing else is read before.
 func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		a.refuse(w, r, http.StatusRequestEntityTooLarge, "body over the size limit", err)
+		return nil, false
+	}
 	if err != nil {
 		a.refuse(w, r, http.StatusBadRequest, "unreadable body", err)
 		return nil, false

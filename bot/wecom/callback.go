@@ -1,6 +1,7 @@
 package wecom
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -13,7 +14,12 @@ import (
 )
 
 const (
-	maxBody = 1 << 20 // a callback body; WeCom's are a few KB
+	// maxBody bounds a callback body. WeCom's are a few KB: the longest line
+	// the engine takes (2,000 characters, 6 KB of UTF-8) is 8 KB sealed.
+	maxBody = 64 << 10
+	// acceptWithin bounds the wait for the inbox, so that WeCom (which gives
+	// up after 5 seconds) hears an answer even when the store hangs.
+	acceptWithin = 3 * time.Second
 	// freshness bounds a callback's timestamp: WeCom retries within seconds,
 	// so an older one is a replay.
 	freshness = 10 * time.Minute
@@ -96,6 +102,10 @@ func (a *Adapter) opened(w http.ResponseWriter, r *http.Request, token string, k
 		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		a.refuse(w, r, http.StatusRequestEntityTooLarge, "body over the size limit", err)
+		return nil, false
+	}
 	if err != nil {
 		a.refuse(w, r, http.StatusBadRequest, "unreadable body", err)
 		return nil, false
@@ -147,24 +157,118 @@ func (a *Adapter) serveAppMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	in := qunsu.Inbound{ID: "msg:" + m.MsgID, User: m.FromUserName, Text: strings.TrimSpace(m.Content),
 		Chat: qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: userChat(m.FromUserName)}}
-	a.take(w, r, in)
+	a.take(w, r, in, a.appReply(m.FromUserName))
 }
+
+// passive seals text as the answer to the callback itself (被动回复): the
+// body and its content type.
+type passive func(text string) (body []byte, contentType string, err error)
 
 // take queues what someone said and answers WeCom with an empty 200, also
 // for a message seen before (WeCom's retry, or a replay: not acted on again).
-func (a *Adapter) take(w http.ResponseWriter, r *http.Request, in qunsu.Inbound) {
+// When the inbox cannot take it, the sender is told so in the answer itself:
+// the outbox is in the same store, and WeCom's silent retries would leave
+// them waiting for nothing.
+func (a *Adapter) take(w http.ResponseWriter, r *http.Request, in qunsu.Inbound, reply passive) {
 	in.Tenant, in.Platform, in.At = a.tenant.Tenant, Platform, a.now()
-	queued, err := a.inbox.Accept(r.Context(), in)
+	ctx, cancel := context.WithTimeout(r.Context(), acceptWithin)
+	defer cancel()
+	queued, err := a.inbox.Accept(ctx, in)
 	if err != nil {
 		a.log.Error("inbox unavailable", "err", err)
-		// No answer within 5 seconds makes WeCom try again: let it.
-		http.Error(w, "try again", http.StatusServiceUnavailable)
+		a.sayUnavailable(w, in.Text, reply)
 		return
 	}
 	if !queued {
 		a.log.Info("message seen before; not acted on again", "id", in.ID)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// sayUnavailable answers a message that could not be taken with a passive
+// reply saying so, in the language of its command word. Without a text for
+// it, or when sealing fails, WeCom gets a 503 and tries again by itself.
+func (a *Adapter) sayUnavailable(w http.ResponseWriter, text string, reply passive) {
+	if a.unavailable == nil || reply == nil {
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	body, contentType, err := reply(a.unavailable(a.langOf(text)))
+	if err != nil {
+		a.log.Error("sealing a passive reply failed", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// langOf is the language a command is answered in: English for an English
+// command word, as the engine does, else the tenant's.
+func (a *Adapter) langOf(text string) qunsu.Lang {
+	words := strings.FieldsFunc(strings.TrimLeft(strings.TrimSpace(text), "/／"), func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\u3000'
+	})
+	if len(words) > 0 && isASCII(words[0]) {
+		return qunsu.LangEN
+	}
+	return a.tenant.Lang
+}
+
+func isASCII(s string) bool {
+	for _, r := range s {
+		if r > 127 {
+			return false
+		}
+	}
+	return true
+}
+
+// cdata is an XML element whose text is written as CDATA, as WeCom writes its own.
+type cdata struct {
+	Text string `xml:",cdata"`
+}
+
+// appTextReply is a text message from the app to a member (被动回复 text).
+type appTextReply struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   cdata    `xml:"ToUserName"`
+	FromUserName cdata    `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      cdata    `xml:"MsgType"`
+	Content      cdata    `xml:"Content"`
+}
+
+// appReplyEnvelope carries a sealed passive reply: the ciphertext with its
+// msg_signature, timestamp and nonce.
+type appReplyEnvelope struct {
+	XMLName      xml.Name `xml:"xml"`
+	Encrypt      cdata    `xml:"Encrypt"`
+	MsgSignature cdata    `xml:"MsgSignature"`
+	TimeStamp    int64    `xml:"TimeStamp"`
+	Nonce        cdata    `xml:"Nonce"`
+}
+
+// appReply answers a member of the app in the callback's response: a text
+// message sealed for the corp id and signed with the app's token.
+func (a *Adapter) appReply(to string) passive {
+	return func(text string) ([]byte, string, error) {
+		now := a.now().Unix()
+		plain, err := xml.Marshal(appTextReply{ToUserName: cdata{to}, FromUserName: cdata{a.cfg.CorpID},
+			CreateTime: now, MsgType: cdata{"text"}, Content: cdata{text}})
+		if err != nil {
+			return nil, "", err
+		}
+		sealed, err := a.appKey.seal(plain, a.cfg.CorpID)
+		if err != nil {
+			return nil, "", err
+		}
+		ts, n := strconv.FormatInt(now, 10), nonce()
+		body, err := xml.Marshal(appReplyEnvelope{Encrypt: cdata{sealed}, MsgSignature: cdata{signature(a.cfg.Token, ts, n, sealed)},
+			TimeStamp: now, Nonce: cdata{n}})
+		return body, "text/xml; charset=utf-8", err
+	}
 }
 
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, status int, why string, err error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 )
@@ -87,4 +89,36 @@ func (k cipherKey) open(encrypted, receiveID string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %q", errForeign, id)
 	}
 	return msg, nil
+}
+
+// padBlock is the PKCS#7 block WeCom pads to: 32 bytes, not AES's 16.
+const padBlock = 32
+
+// seal encrypts a message for receiveID, as WeCom does (and as it expects a
+// passive reply to be): the reverse of open.
+func (k cipherKey) seal(msg []byte, receiveID string) (string, error) {
+	buf := make([]byte, 20, 20+len(msg)+len(receiveID)+padBlock)
+	if _, err := rand.Read(buf[:16]); err != nil {
+		return "", err
+	}
+	binary.BigEndian.PutUint32(buf[16:20], uint32(len(msg)))
+	buf = append(buf, msg...)
+	buf = append(buf, receiveID...)
+	pad := padBlock - len(buf)%padBlock
+	buf = append(buf, bytes.Repeat([]byte{byte(pad)}, pad)...)
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return "", err
+	}
+	cipher.NewCBCEncrypter(block, k[:aes.BlockSize]).CryptBlocks(buf, buf)
+	return base64.StdEncoding.EncodeToString(buf), nil
+}
+
+// nonce returns a random decimal string of ten digits, like WeCom's.
+func nonce() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(9_000_000_000))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on a supported platform
+	}
+	return n.Add(n, big.NewInt(1_000_000_000)).String()
 }

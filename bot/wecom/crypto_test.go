@@ -1,40 +1,13 @@
 package wecom
 
 import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
 )
 
 const testKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C" // 43 characters, as WeCom issues them
-
-// seal encrypts a message for receiveID, as WeCom does.
-func (k cipherKey) seal(msg []byte, receiveID string) (string, error) {
-	var b bytes.Buffer
-	random := make([]byte, 16)
-	if _, err := rand.Read(random); err != nil {
-		return "", err
-	}
-	b.Write(random)
-	binary.Write(&b, binary.BigEndian, uint32(len(msg)))
-	b.Write(msg)
-	b.WriteString(receiveID)
-	pad := 32 - b.Len()%32
-	b.Write(bytes.Repeat([]byte{byte(pad)}, pad))
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return "", err
-	}
-	out := b.Bytes()
-	cipher.NewCBCEncrypter(block, k[:aes.BlockSize]).CryptBlocks(out, out)
-	return base64.StdEncoding.EncodeToString(out), nil
-}
 
 func TestSealOpenRoundTrip(t *testing.T) {
 	k, err := parseKey(testKey)

@@ -56,7 +56,11 @@ type Options struct {
 		IsExist(key string) bool
 		Delete(key string) error
 	}
-	Log *slog.Logger
+	// Unavailable is the answer to a message that cannot be taken now (the
+	// store is down), in a language; it goes back in the callback's response.
+	// Without it WeCom is answered 503 and tries again by itself.
+	Unavailable func(qunsu.Lang) string
+	Log         *slog.Logger
 }
 
 // Adapter is qunsu on one WeCom corporation, for one tenant.
@@ -70,7 +74,9 @@ type Adapter struct {
 	appKey   cipherKey
 	aibotKey cipherKey
 	token    *tokens
-	now      func() time.Time // wall time: callback freshness, quotas
+	// unavailable is Options.Unavailable.
+	unavailable func(qunsu.Lang) string
+	now         func() time.Time // wall time: callback freshness, quotas
 }
 
 var _ bot.Transport = (*Adapter)(nil)
@@ -81,7 +87,7 @@ func New(cfg Config, o Options) (*Adapter, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	a := &Adapter{cfg: cfg, tenant: o.Tenant, inbox: o.Inbox, memory: o.Memory, quota: o.Quota,
+	a := &Adapter{cfg: cfg, tenant: o.Tenant, inbox: o.Inbox, memory: o.Memory, quota: o.Quota, unavailable: o.Unavailable,
 		log: o.Log.With("platform", Platform, "tenant", o.Tenant.Tenant), now: time.Now}
 	var err error
 	if cfg.AESKey != "" {
