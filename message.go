@@ -2,6 +2,7 @@ package qunsu
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -107,6 +108,12 @@ func Mention(id string) string { return "@{" + id + "}" }
 
 // ChatLink returns the token that links the team chat of a complaint.
 func ChatLink(complaint string) string { return "#{" + complaint + "}" }
+
+// Inert makes typed text unable to mention or link: what people write is shown
+// as written, so "@{gm}" in a description does not ping the general manager.
+func Inert(text string) string {
+	return strings.NewReplacer("@{", "@｛", "#{", "#｛").Replace(text)
+}
 
 // RenderMentions replaces every mention token in text with render(id).
 func RenderMentions(text string, render func(id string) string) string {

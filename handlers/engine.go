@@ -76,19 +76,22 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 }
 
 func (r *Request) run(ctx context.Context) error {
-	text := strings.TrimSpace(r.In.Text)
-	if err := checkLength(text, MaxLineRunes); err != nil {
-		return err
+	text := qunsu.Inert(strings.TrimSpace(r.In.Text))
+	for k, v := range r.In.Fields {
+		r.In.Fields[k] = qunsu.Inert(v)
 	}
 	words := splitWords(strings.TrimLeft(text, "/／"))
 	if len(words) == 0 {
 		return qunsu.Errorf(qunsu.EINVALID, "err.empty")
 	}
 	r.Word, r.Words = words[0], words[1:]
-	cmd := lookup(r.Word)
 	if isASCII(r.Word) {
 		r.Lang = qunsu.LangEN
 	}
+	if err := checkLength(text, MaxLineRunes); err != nil {
+		return err
+	}
+	cmd := lookup(r.Word)
 	if cmd == nil {
 		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_command", r.Word)
 	}

@@ -132,7 +132,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		}
 		a := slack.New(slackConfig(cfg.Slack), slack.Options{Tenant: byID[cfg.SlackTenant()], Inbox: st, Memory: st,
 			ReportForm: handlers.ReportForm, ReportWords: handlers.CommandWords("上报"),
-			Unavailable: func(l qunsu.Lang) string { return "⚠️ " + render.T(l, "err.internal") }, Log: log})
+			Unavailable: unavailable, Log: log})
 		a.Routes(mux)
 		senders.add("sender:"+slack.Platform, func(stop <-chan struct{}) func(context.Context) error {
 			return (&bot.Sender{Platform: slack.Platform, Outbox: st, Transport: a, Tenants: []string{cfg.SlackTenant()},
@@ -149,7 +149,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 			return err
 		}
 		a, err := wecom.New(wecomConfig(cfg.WeCom), wecom.Options{Tenant: byID[tenant], Inbox: st, Memory: st, Quota: st,
-			Cache: st.SDKCache(tenant), Log: log})
+			Cache: st.SDKCache(tenant), Unavailable: unavailable, Log: log})
 		if err != nil {
 			return err
 		}
@@ -316,6 +316,10 @@ func (g *stage) stop(work context.Context) bool {
 		return false
 	}
 }
+
+// unavailable is the answer to a command the store cannot take now (Redis
+// unreachable): nothing was written, so the speaker should send it again.
+func unavailable(l qunsu.Lang) string { return "⚠️ " + render.T(l, "err.internal") }
 
 func slackConfig(c config.Slack) slack.Config {
 	return slack.Config{BotToken: c.BotToken, SigningSecret: c.SigningSecret, AppToken: c.AppToken, APIURL: c.APIURL,
