@@ -61,3 +61,17 @@ as 郭欣: 降级 QS-20261122-001 一般 原因=业主已接受方案
 		t.Error("authorised people never got the full text")
 	}
 }
+
+// Typed text cannot ping or link: "@{wangfang}" in a description is shown as
+// typed, while the bot's own mentions still render.
+func TestConsole_TypedMentionsStayText(t *testing.T) {
+	t.Setenv("QUNSU_REDIS_URL", redistest.StartServer(t).URL())
+	out := play(t, "2026-11-22T09:00:00+08:00", `
+上报 项目=翡翠湾 户数=35 行为=拉横幅 描述=请@{wangfang}和#{QS-20261122-001}处理
+:quit
+`)
+	mustContain(t, out, "请@｛wangfang}和#｛QS-20261122-001}处理", "@张伟")
+	if strings.Contains(out, "请@王芳") {
+		t.Errorf("a typed mention was rendered:\n%s", out)
+	}
+}
