@@ -49,6 +49,11 @@ func (c *Config) Validate() error {
 		seen[t.ID] = true
 		t.validate(p, at)
 	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		p.add("log_format", "%q: use text or json", c.LogFormat)
+	}
 	c.validateSlack(p)
 	c.validateWeCom(p)
 	if len(p.list) == 0 {
