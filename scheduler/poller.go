@@ -104,12 +104,15 @@ func (p *Poller) Run(ctx context.Context) error {
 	if quit == nil {
 		quit = ctx.Done()
 	}
+	failures := 0
 	for !closed(quit) && ctx.Err() == nil {
-		if _, err := p.runDue(ctx, quit); err != nil && ctx.Err() == nil {
-			p.Log.Error("poll failed", "err", err)
-		}
+		_, err := p.runDue(ctx, quit)
+		failures = p.logOutage(ctx, err, failures)
 		wait := p.MaxWait
-		if next, ok, err := p.Next(ctx); err == nil && ok {
+		if failures > 0 {
+			// Redis is away: look again soon, but not ten times a second.
+			wait = min(p.MaxWait<<min(failures, 4), time.Second)
+		} else if next, ok, err := p.Next(ctx); err == nil && ok {
 			if d := next.Sub(p.Clock.Now()); d < wait {
 				wait = max(d, time.Millisecond)
 			}
@@ -131,4 +134,19 @@ func closed(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// logOutage logs the first failure of a run of them and the recovery, not each
+// poll in between, and returns how many polls in a row have failed.
+func (p *Poller) logOutage(ctx context.Context, err error, failures int) int {
+	switch {
+	case err != nil && ctx.Err() == nil:
+		if failures == 0 {
+			p.Log.Error("poll failed; retrying until the store answers", "err", err)
+		}
+		return failures + 1
+	case err == nil && failures > 0:
+		p.Log.Info("polling again", "failed_polls", failures)
+	}
+	return 0
 }
