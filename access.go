@@ -35,15 +35,17 @@ func DefaultAccess() Access {
 	}
 }
 
-// Allows reports whether person may act under perm for a complaint in project
-// ("" for acts that concern no project). A role counts when the person holds it
-// tenant-wide or for that project; for a project-free act, anywhere.
-func (s *Settings) Allows(person Person, perm Permission, project string) bool {
+// Allows reports whether person may act under perm on a complaint of project
+// and category, or, with both "", on the whole tenant (the directory). A role
+// counts as the directory resolves it there (the most specific assignment
+// wins, as for the team), so the cr_head of one project may not close
+// another's complaints, and a role taken away for a project is gone there.
+func (s *Settings) Allows(person Person, perm Permission, project, category string) bool {
 	if person.Admin {
 		return true
 	}
 	for _, role := range s.RolesFor(perm) {
-		if s.Directory.Holds(person.ID, role, project) {
+		if containsString(s.Directory.Resolve(role, project, category), person.ID) {
 			return true
 		}
 	}
@@ -58,23 +60,9 @@ func (s *Settings) RolesFor(perm Permission) []Role {
 	return DefaultAccess()[perm]
 }
 
-// Holds reports whether person holds role tenant-wide or for project; with
-// project "", in any project.
-func (d *Directory) Holds(person string, role Role, project string) bool {
-	for _, a := range d.Assignments {
-		if a.Role != role || (project != "" && a.Project != "" && a.Project != project) {
-			continue
-		}
-		if containsString(a.People, person) {
-			return true
-		}
-	}
-	return false
-}
-
 // RoleChange is a change to the directory made by command: a person given or
-// taken a role, tenant-wide or for one project. Changes are kept in order and
-// applied over the configured directory.
+// taken a role, tenant-wide or for a project and/or category. Changes are kept
+// in order and applied over the configured directory.
 type RoleChange struct {
 	At       time.Time `json:"at"`
 	By       string    `json:"by"`
@@ -86,8 +74,10 @@ type RoleChange struct {
 	Person   string    `json:"person"`
 }
 
-// WithChanges returns the directory with changes applied in order. A role given
-// for a project starts from whoever held it there (or tenant-wide) before.
+// WithChanges returns the directory with changes applied in order. A role
+// given for a scope is given there only, on top of whoever held it there
+// before; a role taken away for a scope is also taken away in every narrower
+// one, so someone removed tenant-wide holds the role nowhere.
 func (d Directory) WithChanges(changes []RoleChange) Directory {
 	if len(changes) == 0 {
 		return d
@@ -98,14 +88,42 @@ func (d Directory) WithChanges(changes []RoleChange) Directory {
 		out.Assignments[i] = a
 	}
 	for _, ch := range changes {
-		a := out.assignment(ch.Role, ch.Project, ch.Category)
-		if ch.Remove {
-			a.People = removeString(a.People, ch.Person)
-		} else if !containsString(a.People, ch.Person) {
-			a.People = append(a.People, ch.Person)
+		if !ch.Remove {
+			a := out.assignment(ch.Role, ch.Project, ch.Category)
+			if !containsString(a.People, ch.Person) {
+				a.People = append(a.People, ch.Person)
+			}
+			continue
+		}
+		out.assignment(ch.Role, ch.Project, ch.Category) // so the people inherited there lose them too
+		for i := range out.Assignments {
+			if a := &out.Assignments[i]; a.Role == ch.Role && within(a, ch.Project, ch.Category) {
+				a.People = removeString(a.People, ch.Person)
+			}
 		}
 	}
 	return out
+}
+
+// HoldsWithin reports whether person is named for role in project and
+// category or any narrower scope ("" for any): what taking the role away
+// there would change.
+func (d *Directory) HoldsWithin(person string, role Role, project, category string) bool {
+	if containsString(d.Resolve(role, project, category), person) {
+		return true
+	}
+	for i := range d.Assignments {
+		if a := &d.Assignments[i]; a.Role == role && within(a, project, category) && containsString(a.People, person) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether an assignment's scope lies inside project and
+// category ("" for any).
+func within(a *Assignment, project, category string) bool {
+	return (project == "" || a.Project == project) && (category == "" || a.Category == category)
 }
 
 // assignment returns the assignment of role for exactly project and category,

@@ -19,9 +19,10 @@ func accessSettings() *Settings {
 	}
 }
 
-// Who may act (DOMAIN §3, G §4): a role counts tenant-wide or for the
-// complaint's project; admins may do everything; a permission left out keeps
-// its default; one given with no roles is for admins only.
+// Who may act (DOMAIN §3, G §4): a role counts as the directory resolves it
+// for the complaint's project (the most specific assignment wins); admins may
+// do everything; a permission left out keeps its default; one given with no
+// roles is for admins only.
 func TestSettingsAllows(t *testing.T) {
 	s := accessSettings()
 	person := func(id string) Person { p, _ := s.Directory.Person(id); return p }
@@ -40,11 +41,11 @@ func TestSettingsAllows(t *testing.T) {
 		{"boss", PermDirectory, "", true},          //
 		{"li", PermPersonalData, "翡翠湾", true},      // left out: default includes legal
 		{"zhang", PermDowngrade, "翡翠湾", true},      // default: cr_head
-		{"liu", PermDowngrade, "", true},           // project-free: held anywhere
+		{"liu", PermDowngrade, "", false},          // tenant-wide acts need a tenant-wide role
 		{"nobody", PermPersonalData, "翡翠湾", false}, // not in the directory
 	}
 	for _, c := range cases {
-		if got := s.Allows(person(c.who), c.perm, c.project); got != c.want {
+		if got := s.Allows(person(c.who), c.perm, c.project, ""); got != c.want {
 			t.Errorf("%s %s %q: %v, want %v", c.who, c.perm, c.project, got, c.want)
 		}
 	}
@@ -77,5 +78,31 @@ func TestDirectoryWithChanges(t *testing.T) {
 	}
 	if got := d.Resolve(RoleCRHead, "翡翠湾", ""); !slices.Equal(got, []string{"zhang"}) {
 		t.Errorf("the configured directory changed: %v", got)
+	}
+}
+
+// A role taken away is gone with what it allowed: for one project there, and
+// tenant-wide everywhere, including projects where it was given alongside
+// others by command.
+func TestRemovedRolesLoseTheirPermissions(t *testing.T) {
+	s := accessSettings()
+	zhang, _ := s.Directory.Person("zhang")
+	s.Directory = s.Directory.WithChanges([]RoleChange{{Role: RoleCRHead, Project: "翡翠湾", Person: "zhang", Remove: true}})
+	if s.Allows(zhang, PermClose, "翡翠湾", "") || !s.Allows(zhang, PermClose, "星河湾", "") {
+		t.Error("removed for 翡翠湾: want no close there, close elsewhere")
+	}
+	s = accessSettings()
+	s.Directory = s.Directory.WithChanges([]RoleChange{
+		{Role: RoleCRHead, Project: "翡翠湾", Person: "li"},
+		{Role: RoleCRHead, Person: "zhang", Remove: true},
+	})
+	for _, project := range []string{"翡翠湾", "星河湾", ""} {
+		if s.Allows(zhang, PermClose, project, "") {
+			t.Errorf("removed tenant-wide, zhang may still close in %q", project)
+		}
+	}
+	li, _ := s.Directory.Person("li")
+	if !s.Allows(li, PermClose, "翡翠湾", "") {
+		t.Error("li, given cr_head for 翡翠湾, may not close there")
 	}
 }

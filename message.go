@@ -22,7 +22,7 @@ type Chat struct {
 	Kind      ChatKind `json:"kind"`
 	Complaint string   `json:"complaint,omitempty"` // team
 	Person    string   `json:"person,omitempty"`    // direct
-	Platform  string   `json:"platform,omitempty"`  // origin: the platform it came from
+	Platform  string   `json:"platform,omitempty"`  // origin: the platform it came from; direct: only there, if set
 	ID        string   `json:"id,omitempty"`        // origin: the platform's chat id
 	// Name is a display name: the chat's for an origin, the complaint's project
 	// for a team chat (platforms name the chat they create after it).

@@ -451,6 +451,9 @@ func (c Chats) Resolve(ctx context.Context, m qunsu.Message) (chat string, ok bo
 	case qunsu.ChatManagers:
 		chat, err = c.Managers()
 	case qunsu.ChatDirect:
+		if m.Chat.Platform != "" && m.Chat.Platform != c.Platform {
+			return "", false, nil // meant for the person on another platform only
+		}
 		chat, err = c.Direct(ctx, m.Chat.Person)
 	default:
 		err = Permanent(fmt.Errorf("unknown chat kind %q", m.Chat.Kind))

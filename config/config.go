@@ -149,7 +149,7 @@ func FromEnv(c *Config) {
 		"QUNSU_WECOM_TOKEN": &c.WeCom.Token, "QUNSU_WECOM_AES_KEY": &c.WeCom.AESKey, "QUNSU_WECOM_API_URL": &c.WeCom.APIURL,
 		"QUNSU_WECOM_AIBOT_TOKEN": &c.WeCom.AIBot.Token, "QUNSU_WECOM_AIBOT_AES_KEY": &c.WeCom.AIBot.AESKey,
 	} {
-		if v, ok := os.LookupEnv(env); ok {
+		if v := os.Getenv(env); v != "" { // set but empty (as in an env file's blank lines) keeps the file's value
 			*field = v
 		}
 	}

@@ -6,10 +6,14 @@ import (
 	"qunsu"
 )
 
-// require refuses the speaker unless they may act under perm for a complaint
-// in project ("" for acts that concern no project). The refusal says who may.
-func (r *Request) require(perm qunsu.Permission, project string) error {
-	if r.S.Allows(r.Speaker, perm, project) {
+// require refuses the speaker unless they may act under perm on complaint c,
+// or on the whole tenant when c is nil. The refusal says who may.
+func (r *Request) require(perm qunsu.Permission, c *qunsu.Complaint) error {
+	project, category := "", ""
+	if c != nil {
+		project, category = c.Project, c.Category
+	}
+	if r.S.Allows(r.Speaker, perm, project, category) {
 		return nil
 	}
 	sep := "、"

@@ -29,7 +29,7 @@ func runClose(ctx context.Context, r *Request) error {
 		return err
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
-		if err := r.require(qunsu.PermClose, c.Project); err != nil {
+		if err := r.require(qunsu.PermClose, c); err != nil {
 			return err
 		}
 		if err := requireOpen(c); err != nil {
@@ -64,7 +64,7 @@ func runReopen(ctx context.Context, r *Request) error {
 		return err
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
-		if err := r.require(qunsu.PermReopen, c.Project); err != nil {
+		if err := r.require(qunsu.PermReopen, c); err != nil {
 			return err
 		}
 		if c.Status == qunsu.StatusOpen {
@@ -85,7 +85,7 @@ func runReopen(ctx context.Context, r *Request) error {
 			}
 		}
 		r.event(ch, qunsu.EventReopened, reason)
-		r.tell(ch, c, render.T(r.S.Lang, "reopen.team", c.ID, Name(r, r.Speaker.ID), reason)+"\n"+
+		r.tell(ch, c, render.T(r.S.Lang, "reopen.team", c.ID, Name(r, r.Speaker.ID), qunsu.MaskPII(reason))+"\n"+
 			render.Tasks(c, r.S, r.S.Lang, r.Now), render.T(r.Lang, "reopen.answer", c.ID))
 		return nil
 	})

@@ -39,7 +39,7 @@ func runDowngrade(ctx context.Context, r *Request) error {
 		return qunsu.Errorf(qunsu.EINVALID, "err.unknown_grade", word, gradeHelp(r.S.Policy, r.Lang))
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
-		if err := r.require(qunsu.PermDowngrade, c.Project); err != nil {
+		if err := r.require(qunsu.PermDowngrade, c); err != nil {
 			return err
 		}
 		if err := requireOpen(c); err != nil {
@@ -55,7 +55,7 @@ func runDowngrade(ctx context.Context, r *Request) error {
 		r.event(ch, qunsu.EventDowngraded, string(from)+" → "+string(to)+": "+reason)
 		s := r.S
 		r.tell(ch, c, render.T(s.Lang, "downgrade.done", c.ID, s.Policy.GradeName(from, s.Lang),
-			s.Policy.GradeName(to, s.Lang), Name(r, r.Speaker.ID), reason),
+			s.Policy.GradeName(to, s.Lang), Name(r, r.Speaker.ID), qunsu.MaskPII(reason)),
 			render.T(r.Lang, "downgrade.answer", c.ID, s.Policy.GradeName(to, r.Lang)))
 		return nil
 	})

@@ -59,7 +59,7 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 	if err != nil {
 		switch qunsu.ErrorCode(err) {
 		case qunsu.EINTERNAL:
-			e.log().Error("command failed", "tenant", in.Tenant, "platform", in.Platform, "text", in.Text, "err", err)
+			e.log().Error("command failed", "tenant", in.Tenant, "platform", in.Platform, "text", qunsu.MaskPII(in.Text), "err", err)
 		case qunsu.EFORBIDDEN:
 			e.log().Warn("command refused", "tenant", in.Tenant, "platform", in.Platform, "user", in.User,
 				"person", r.Speaker.ID, "command", r.Word, "why", err.Error())
@@ -77,8 +77,12 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 
 func (r *Request) run(ctx context.Context) error {
 	text := qunsu.Inert(strings.TrimSpace(r.In.Text))
-	for k, v := range r.In.Fields {
-		r.In.Fields[k] = qunsu.Inert(v)
+	if len(r.In.Fields) > 0 {
+		fields := make(map[string]string, len(r.In.Fields))
+		for k, v := range r.In.Fields {
+			fields[k] = qunsu.Inert(v)
+		}
+		r.In.Fields = fields
 	}
 	words := splitWords(strings.TrimLeft(text, "/／"))
 	if len(words) == 0 {

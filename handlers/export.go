@@ -35,7 +35,7 @@ func runExport(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.require(qunsu.PermPersonalData, c.Project); err != nil {
+	if err := r.require(qunsu.PermPersonalData, c); err != nil {
 		return err
 	}
 	events, err := r.E.Store.Timeline(ctx, r.S.Tenant, c.ID)
@@ -73,8 +73,16 @@ func ExportCSV(events []qunsu.Event, dir *qunsu.Directory, loc *time.Location) (
 	w := csv.NewWriter(&b)
 	_ = w.Write([]string{"at", "by", "name", "platform", "kind", "detail"})
 	for _, e := range events {
-		_ = w.Write([]string{e.At.In(loc).Format(time.RFC3339), e.By, render.Name(e.By, dir), e.Platform, e.Kind, e.Detail})
+		_ = w.Write([]string{e.At.In(loc).Format(time.RFC3339), e.By, render.Name(e.By, dir), e.Platform, e.Kind, cell(e.Detail)})
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
+}
+
+// cell keeps typed text from being taken for a formula by a spreadsheet.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

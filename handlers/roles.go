@@ -79,7 +79,7 @@ var roleChangeWords = map[string]bool{"设置": false, "添加": false, "set": f
 // project (and category): 角色 设置 媒介负责人 孙浩 项目=翡翠湾. Teams already
 // formed keep their members; complaints reported or upgraded later use it.
 func runRoleChange(ctx context.Context, r *Request, remove bool) error {
-	if err := r.require(qunsu.PermDirectory, ""); err != nil {
+	if err := r.require(qunsu.PermDirectory, nil); err != nil {
 		return err
 	}
 	a, err := parseArgs(r.Words[1:])
@@ -104,22 +104,28 @@ func runRoleChange(ctx context.Context, r *Request, remove bool) error {
 			return err
 		}
 	}
-	holds := contains(r.S.Directory.Resolve(change.Role, change.Project, change.Category), person.ID)
-	if holds != remove {
-		return qunsu.Errorf(qunsu.EINVALID, "err.role_unchanged", person.Name, info.Name.In(r.Lang))
+	where := r.T("roles.everywhere")
+	if change.Project != "" || change.Category != "" {
+		where = orDash(change.Project) + " / " + orDash(qunsu.CategoryName(change.Category, r.Lang))
+	}
+	role := info.Name.In(r.Lang)
+	switch holds := r.S.Directory.HoldsWithin(person.ID, change.Role, change.Project, change.Category); {
+	case remove && !holds:
+		return qunsu.Errorf(qunsu.EINVALID, "err.role_not_held", person.Name, role, where)
+	case !remove && contains(r.S.Directory.Resolve(change.Role, change.Project, change.Category), person.ID):
+		return qunsu.Errorf(qunsu.EINVALID, "err.role_held", person.Name, role, where)
 	}
 	key := "roles.given"
 	if remove {
 		key = "roles.taken"
 	}
-	where := r.T("roles.everywhere")
-	if change.Project != "" || change.Category != "" {
-		where = orDash(change.Project) + " / " + orDash(qunsu.CategoryName(change.Category, r.Lang))
-	}
-	r.reply(r.T(key, person.Name, info.Name.In(r.Lang), where))
+	r.reply(r.T(key, person.Name, role, where))
 	err = r.E.Store.Commit(ctx, qunsu.Change{Tenant: r.S.Tenant, Roles: []qunsu.RoleChange{change},
 		Handles: qunsu.InboundKey(r.In), Messages: r.takeReplies()})
+	if err != nil {
+		return err
+	}
 	r.E.log().Info("directory changed", "tenant", r.S.Tenant, "platform", r.In.Platform, "by", r.Speaker.ID,
-		"person", person.ID, "role", change.Role, "project", change.Project, "remove", remove, "err", err)
-	return err
+		"person", person.ID, "role", change.Role, "project", change.Project, "category", change.Category, "remove", remove)
+	return nil
 }

@@ -62,17 +62,21 @@ func (r *Request) wantsFull(c *qunsu.Complaint) (bool, error) {
 	if len(rest) > 1 || !contains(fullWords, strings.ToLower(rest[0])) {
 		return false, qunsu.Errorf(qunsu.EINVALID, "err.full_usage", r.Word, c.ID)
 	}
-	return true, r.require(qunsu.PermPersonalData, c.Project)
+	return true, r.require(qunsu.PermPersonalData, c)
 }
 
 // answer replies with text; personal data in full goes to the speaker alone,
-// by direct message, with a pointer to it where they asked.
+// by direct message on the platform they asked on, with a pointer to it
+// where they asked.
 func (r *Request) answer(c *qunsu.Complaint, text string, full bool) {
 	if !full {
 		r.reply(text)
 		return
 	}
-	r.out = append(r.out, qunsu.Message{Tenant: r.S.Tenant, Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: r.Speaker.ID},
+	// On the asker's platform only: the other may not know them, and would keep
+	// the undeliverable text with its personal data among its dead letters.
+	dm := qunsu.Chat{Kind: qunsu.ChatDirect, Person: r.Speaker.ID, Platform: r.In.Platform}
+	r.out = append(r.out, qunsu.Message{Tenant: r.S.Tenant, Chat: dm,
 		Text: text, At: r.Now, Key: fmt.Sprintf("in:%s#full", qunsu.InboundKey(r.In))})
 	r.reply(r.T("full.sent"))
 	r.E.log().Info("personal data disclosed", "tenant", r.S.Tenant, "complaint", c.ID, "platform", r.In.Platform,

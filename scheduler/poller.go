@@ -4,6 +4,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -56,12 +57,16 @@ func (p *Poller) RunDue(ctx context.Context) (int, error) {
 // it claimed are fired all the same, so that none waits for its lease to end.
 func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) {
 	fired := 0
+	var errs []error
 	for _, tenant := range p.Tenants {
 		for !closed(quit) {
 			p.Meter.Beat("poller", "")
 			due, err := p.Queue.Claim(ctx, tenant, p.Clock.Now(), p.Lease, p.Batch)
 			if err != nil {
-				return fired, fmt.Errorf("scheduler: claim: %w", err)
+				// On Redis Cluster a tenant's master may be down while others
+				// answer: their timers still fire.
+				errs = append(errs, fmt.Errorf("scheduler: claim for %s: %w", tenant, err))
+				break
 			}
 			p.Meter.TimersClaimed(len(due))
 			for _, d := range due {
@@ -77,7 +82,7 @@ func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) 
 			}
 		}
 	}
-	return fired, nil
+	return fired, errors.Join(errs...)
 }
 
 // Next returns the earliest due time over all tenants.

@@ -166,20 +166,53 @@ func sentinelOptions(base, rest string) (*redis.FailoverOptions, error) {
 	return opts, nil
 }
 
-// RedactURL is the URL with its password masked, for messages and logs.
+// RedactURL is the URL with its passwords masked, for messages and logs: the
+// user's, and any query value named like a password (sentinel_password).
 func RedactURL(raw string) string {
 	if p := urlPassword(raw); p != "" {
-		return strings.Replace(raw, ":"+p+"@", ":xxxxx@", 1)
+		raw = strings.Replace(raw, ":"+p+"@", ":xxxxx@", 1)
+	}
+	for _, kv := range queryPasswords(raw) {
+		k, _, _ := strings.Cut(kv, "=")
+		raw = strings.Replace(raw, kv, k+"=xxxxx", 1)
 	}
 	return raw
 }
 
-// hidePassword masks the URL's password wherever an error quotes it.
+// hidePassword masks the URL's passwords wherever an error quotes them.
 func hidePassword(err error, raw string) error {
-	if p := urlPassword(raw); p != "" && strings.Contains(err.Error(), p) {
-		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	msg := err.Error()
+	secrets := []string{urlPassword(raw)}
+	for _, kv := range queryPasswords(raw) {
+		_, v, _ := strings.Cut(kv, "=")
+		secrets = append(secrets, v)
 	}
-	return err
+	for _, p := range secrets {
+		if p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+// queryPasswords returns the key=value parts of the URL's query whose key
+// names a password.
+func queryPasswords(raw string) []string {
+	_, query, ok := strings.Cut(raw, "?")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if v != "" && strings.Contains(strings.ToLower(k), "password") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func urlPassword(raw string) string {

@@ -49,6 +49,7 @@ func TestOpenRefusesBadURLs(t *testing.T) {
 		"redis+sentinel://:p4ss@h:26379/m/x",
 		"redis+cluster://h:1?no_such_option=1",
 		"redis://:p4ss@h:notaport/0",
+		"redis+sentinel://h:26379/m/x?sentinel_password=p4ss",
 	} {
 		_, err := Open(bad)
 		if err == nil {
@@ -70,5 +71,19 @@ func TestOpenRefusesBadURLs(t *testing.T) {
 			continue
 		}
 		rdb.Close()
+	}
+}
+
+// Every password a URL carries is masked where the URL is shown.
+func TestRedactURLMasksEveryPassword(t *testing.T) {
+	for raw, want := range map[string]string{
+		"redis://:p4ss@h:6379/0": "redis://:xxxxx@h:6379/0",
+		"redis+sentinel://u:p4ss@h:26379/m?sentinel_password=w4tch&dial_timeout=3s": "redis+sentinel://u:xxxxx@h:26379/m?sentinel_password=xxxxx&dial_timeout=3s",
+		"redis://h:6379/0?password=p4ss":                                            "redis://h:6379/0?password=xxxxx",
+		"redis://h:6379/0":                                                          "redis://h:6379/0",
+	} {
+		if got := RedactURL(raw); got != want {
+			t.Errorf("RedactURL(%s) = %s, want %s", raw, got, want)
+		}
 	}
 }

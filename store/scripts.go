@@ -16,7 +16,7 @@ import "github.com/redis/go-redis/v9"
 //
 // Returns "ok", "handled" (the inbound message was acted on: nothing written),
 // "conflict" (version moved: nothing written) or "once" (the once key was taken:
-// events and messages skipped, timers still applied).
+// role changes, events and messages skipped, timers still applied).
 var commitScript = redis.NewScript(`
 local p = cjson.decode(ARGV[1])
 if p.handles == "1" and redis.call("EXISTS", KEYS[10]) == 1 then return "handled" end
@@ -34,8 +34,8 @@ if p.claimed ~= "" then
   redis.call("HDEL", KEYS[7], p.claimed)
 end
 if p.handles == "1" then redis.call("SET", KEYS[10], "1", "EX", 259200) end
-for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) then return "once" end
+for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
 for _, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "m", m[2]) end
 return "ok"

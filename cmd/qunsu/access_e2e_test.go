@@ -38,14 +38,18 @@ as 郭欣: 降级 QS-20261122-001 一般 原因=业主已接受方案
 		"你没有权限执行「结案」：需要客户关系部负责人或管理员。",
 		"你没有权限执行「查看」：需要客户关系部负责人、客关分管领导、总经理、公司法务或管理员。",
 		"你没有权限执行「角色」：需要管理员。")
-	if strings.Contains(out, "已结案") || strings.Contains(out, "→ 一般群诉") && !strings.Contains(out, "郭欣") {
-		t.Errorf("a refused command acted:\n%s", out)
+	if strings.Contains(out, "已结案") {
+		t.Errorf("a refused close acted:\n%s", out)
 	}
+	if n := strings.Count(out, "原因：已沟通"); n != 0 {
+		t.Errorf("a refused downgrade acted:\n%s", out)
+	}
+	mustContain(t, out, "原因：业主已接受方案") // the admin's downgrade went through
 	mustContain(t, out,
 		"通讯录中没有「nobody」",
 		"[私信 李强]", "🔒 含客户个人信息的完整内容已私信发给你。",
 		"✅ 已设置：刘洋 担任「公司法务」（范围：翡翠湾 / —）",
-		"无需更改：刘洋 在此范围内的「公司法务」已是如此",
+		"刘洋 已担任「公司法务」（范围：翡翠湾 / —），无需设置",
 		"[私信 刘洋] 🕘 QS-20261122-001 翡翠湾 进展：",
 		"张伟（控制台） 上报",
 		"[私信 刘洋] 📄 QS-20261122-001 full record (CSV", "at,by,name,platform,kind,detail",
@@ -73,5 +77,22 @@ func TestConsole_TypedMentionsStayText(t *testing.T) {
 	mustContain(t, out, "请@｛wangfang}和#｛QS-20261122-001}处理", "@张伟")
 	if strings.Contains(out, "请@王芳") {
 		t.Errorf("a typed mention was rendered:\n%s", out)
+	}
+}
+
+// Reasons people type for a downgrade or a reopen are posted masked, like
+// every other note.
+func TestConsole_ReasonsAreMasked(t *testing.T) {
+	t.Setenv("QUNSU_REDIS_URL", redistest.StartServer(t).URL())
+	out := play(t, "2026-11-22T09:00:00+08:00", `
+上报 项目=翡翠湾 户数=35 行为=拉横幅 发生=08:30
+降级 QS-20261122-001 一般 原因=业主13912345678已接受
+结案 QS-20261122-001 已签协议
+重开 QS-20261122-001 业主13812345678在3栋2单元1201室再次聚集
+:quit
+`)
+	mustContain(t, out, "业主139****5678已接受", "业主138****5678在3栋***再次聚集")
+	if strings.Contains(out, "13912345678") || strings.Contains(out, "13812345678") {
+		t.Errorf("a reason was posted unmasked:\n%s", out)
 	}
 }

@@ -319,7 +319,7 @@ func (g *stage) stop(work context.Context) bool {
 
 // unavailable is the answer to a command the store cannot take now (Redis
 // unreachable): nothing was written, so the speaker should send it again.
-func unavailable(l qunsu.Lang) string { return "⚠️ " + render.T(l, "err.internal") }
+func unavailable(l qunsu.Lang) string { return render.Error(l, nil) }
 
 func slackConfig(c config.Slack) slack.Config {
 	return slack.Config{BotToken: c.BotToken, SigningSecret: c.SigningSecret, AppToken: c.AppToken, APIURL: c.APIURL,
