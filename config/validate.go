@@ -52,7 +52,7 @@ func (c *Config) Validate() error {
 	switch c.LogFormat {
 	case "", "text", "json":
 	default:
-		p.add("log_format", "%q: use text or json", c.LogFormat)
+		p.add("log_format", "%q: use text or json (here or in QUNSU_LOG_FORMAT)", c.LogFormat)
 	}
 	c.validateSlack(p)
 	c.validateWeCom(p)
