@@ -304,8 +304,8 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 			return err
 		}
 	}
-	content, mentioned := a.render(ctx, m)
-	for i, part := range split(content, maxSize(r.Chat, mentioned)) {
+	parts, mentioned := a.Parts(ctx, r.Chat, m)
+	for i, part := range parts {
 		if _, posted, err := a.memory.Recall(ctx, t, partKey(m.Key, i)); err != nil {
 			return err
 		} else if posted {
@@ -323,6 +323,14 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 		return a.memory.Remember(ctx, t, cardKey(m.Card), "1", 0)
 	}
 	return nil
+}
+
+// Parts returns the posts Deliver makes of m in chat (a Route's Chat), in
+// order, and the userids the first of them @-s. WeCom keeps no key with a
+// post, so tests compare these with what it holds.
+func (a *Adapter) Parts(ctx context.Context, chat string, m qunsu.Message) (parts, mentioned []string) {
+	content, mentioned := a.render(ctx, m)
+	return split(content, maxSize(chat, mentioned)), mentioned
 }
 
 // maxSize is the largest part a chat takes.
