@@ -15,7 +15,7 @@ import (
 // leaves it unset and runs on the real clock.
 const clockEnv = "QUNSU_CLOCK"
 
-const clockSyntax = `want "<start, RFC 3339> [x<rate>] [@<origin, Unix ms>]", e.g. "2026-11-20T09:00:00+08:00 x1200 @1763600400000"`
+const clockSyntax = `want "<start, RFC 3339> [x<rate>] [@<origin, Unix ms>]", e.g. "2026-11-20T09:00:00+08:00 x1200 @1795136400000"`
 
 // rateClock is simulated time: start at origin (wall time), running rate
 // times as fast as the wall clock. Processes given the same start, rate and
