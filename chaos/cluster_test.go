@@ -103,7 +103,7 @@ func startCluster(t *testing.T, n int, clock simClock) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The harness's own reads wait out a restart rather than fail at once.
+	// The harness's own reads fail fast while Redis is away; it reads again later.
 	opts.MaxRetries, opts.DialTimeout = 1, time.Second
 	c.rdb = redis.NewClient(opts)
 	t.Cleanup(func() { c.rdb.Close() })
@@ -123,7 +123,7 @@ func startCluster(t *testing.T, n int, clock simClock) *cluster {
 	c.wecom.AddRobot(robotKey)
 	c.slackWire, c.wecomWire = newWire(t, c.slack.URL), newWire(t, c.wecom.URL)
 
-	// The replicas' logs outlive a failed run, to be read.
+	// The replicas' logs outlive a failed run (or any, with CHAOS_KEEP set), to be read.
 	dir, err := os.MkdirTemp("", "qunsu-chaos-")
 	if err != nil {
 		t.Fatal(err)
@@ -509,16 +509,16 @@ func groupDone(ctx context.Context, rdb *redis.Client, stream, group string) boo
 	return n == 0
 }
 
-// directory maps the shipped people: person id to Slack and WeCom ids.
+// directory maps the shipped people's ids to their Slack and WeCom ids.
 type directory struct {
-	slack, wecom, name map[string]string
-	ids                []string
+	slack, wecom map[string]string
+	ids          []string
 }
 
 func shippedDirectory() directory {
-	d := directory{slack: map[string]string{}, wecom: map[string]string{}, name: map[string]string{}}
+	d := directory{slack: map[string]string{}, wecom: map[string]string{}}
 	for _, p := range config.Default().Tenants[0].People {
-		d.slack[p.ID], d.wecom[p.ID], d.name[p.ID] = p.Slack, p.WeCom, p.Name
+		d.slack[p.ID], d.wecom[p.ID] = p.Slack, p.WeCom
 	}
 	d.ids = slices.Sorted(maps.Keys(d.slack))
 	return d

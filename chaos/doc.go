@@ -9,4 +9,7 @@
 //
 //	go test ./chaos                               the short drill (about 40 s; ./test.sh runs it)
 //	go test ./chaos -run TestChaos -v -chaos.long  the long drill (make chaos)
+//
+// A failed drill keeps the replicas' logs and names the directory; CHAOS_KEEP=1
+// keeps them after a passing one too.
 package chaos

@@ -336,6 +336,7 @@ func (lg *ledger) countStored(ctx context.Context, t *tally, requests []request)
 			t.reportsStored++
 		} else {
 			t.storedUnacked++
+			t.problem("report %s was stored though every attempt was told it was not taken; sent as %s", marker, attemptsOf(requests, marker))
 		}
 	}
 	for marker := range acked {
