@@ -210,6 +210,18 @@ func first(list []string, n int) []string {
 	return list
 }
 
+// width is how many columns a terminal gives s: two for a CJK character.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x2e80 {
+			n++
+		}
+	}
+	return n
+}
+
 // table is the drill's one table.
 func table(p plan, c *cluster, snap *snapshot, t *tally, load, settle time.Duration) string {
 	var b strings.Builder
@@ -220,21 +232,29 @@ func table(p plan, c *cluster, snap *snapshot, t *tally, load, settle time.Durat
 	for _, f := range c.faults {
 		w("  %s\n", f)
 	}
-	w("\n%-44s %9s %13s %7s %6s %8s\n", "", "sent", "acknowledged", "stored", "lost", "doubled")
-	w("%-44s %9d %13d %7d %6d %8d\n", "reports", t.reportsSent, t.reportsAcked, t.reportsStored, t.reportsLost, t.reportsDoubled)
-	w("%-44s %9s %13s %7s %6s\n", "", "due", "sent", "duplicated", "missed")
-	w("%-44s %9d %13d %7d %6d\n", "reminders and escalations", t.remindersDue, t.remindersSent, t.remindersDuplicated, t.remindersMissed)
-	w("%-44s %9s %13s %7s %6s\n", "", "enqueued", "delivered", "duplicated", "stray")
-	w("%-44s %9d %13d %7d %6d\n", "messages to Slack", t.slack.enqueued, t.slack.delivered, t.slack.duplicated, t.slack.stray)
-	w("%-44s %9d %13d %7d %6d\n", "messages to WeCom", t.wecom.enqueued, t.wecom.delivered, t.wecom.duplicated, t.wecom.stray)
-	w("%-44s %9s %13s %7s\n", "", "sent", "refused", "stored")
-	w("%-44s %9d %13d %7d\n", "forged, stale, tampered, replayed requests", t.forgedSent, t.forgedRefused, t.forgedStored)
-	w("%-44s %9s %13s\n", "", "sent", "answered 200")
-	w("%-44s %9d %13d\n", "platform retries sent to a second replica", t.copies, t.copiesAnswered)
-	w("%-44s %9s %13s\n", "", "sent", "taken")
-	w("%-44s %9d %13d\n", "commands on complaints (ack, done, meeting)", t.commands, t.commandsTaken)
-	w("%-44s %9s %13s\n", "", "told", "retried, taken")
-	w("%-44s %9d %13d\n", "told \""+unavailableZH+"\" or 503", t.told, t.retried)
+	row := func(label string, cells ...any) {
+		b.WriteString(label + strings.Repeat(" ", max(0, 46-width(label))))
+		for _, c := range cells {
+			fmt.Fprintf(&b, "%13v", c)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	row("", "sent", "acknowledged", "stored", "lost", "doubled")
+	row("reports", t.reportsSent, t.reportsAcked, t.reportsStored, t.reportsLost, t.reportsDoubled)
+	row("", "due", "sent", "duplicated", "missed")
+	row("reminders and escalations", t.remindersDue, t.remindersSent, t.remindersDuplicated, t.remindersMissed)
+	row("", "enqueued", "delivered", "duplicated", "stray")
+	row("messages to Slack", t.slack.enqueued, t.slack.delivered, t.slack.duplicated, t.slack.stray)
+	row("messages to WeCom", t.wecom.enqueued, t.wecom.delivered, t.wecom.duplicated, t.wecom.stray)
+	row("", "sent", "refused", "stored")
+	row("forged, stale, tampered, replayed requests", t.forgedSent, t.forgedRefused, t.forgedStored)
+	row("", "sent", "answered")
+	row("platform retries sent to a second replica", t.copies, t.copiesAnswered)
+	row("", "sent", "taken")
+	row("commands on complaints (ack, done, meeting)", t.commands, t.commandsTaken)
+	row("", "told", "taken later")
+	row("told \""+unavailableZH+"\" or 503", t.told, t.retried)
 	if t.slowAnswers > 0 {
 		w("answers slower than the platform waits (Slack 3 s, WeCom 5 s): %d\n", t.slowAnswers)
 	}
