@@ -354,3 +354,46 @@ func TestUserIDsWithAtSigns(t *testing.T) {
 		t.Errorf("nobody@corp: %v %v", ok, err)
 	}
 }
+
+// flakyMemory fails the first fails records of a posted part, as Redis does
+// when it goes away just after WeCom took the post.
+type flakyMemory struct {
+	qunsu.Memory
+	fails int
+}
+
+func (m *flakyMemory) Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error {
+	if strings.HasPrefix(key, "wecom:part:") && m.fails > 0 {
+		m.fails--
+		return fmt.Errorf("dial tcp: connection refused")
+	}
+	return m.Memory.Remember(ctx, tenant, key, value, ttl)
+}
+
+// A part WeCom took is recorded even when the store is away for a moment
+// after the post: WeCom keeps no history to look in, so a part not recorded
+// would be posted again when the delivery is resumed.
+func TestPostedPartIsRecordedThroughAnOutage(t *testing.T) {
+	r := newRig(t)
+	r.a.memory = &flakyMemory{Memory: r.st, fails: 3}
+	m := qunsu.Message{Tenant: r.tenant.Tenant, Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: "liqiang"}, Text: "⏰ 提醒", Key: "k1"}
+	route, ok, err := r.a.Route(ctx, m)
+	if err != nil || !ok {
+		t.Fatalf("route: %v %v", ok, err)
+	}
+	// As the sender does: an attempt that failed is made again until one works.
+	since := time.Time{}
+	for n := 0; ; n++ {
+		err := r.a.Deliver(ctx, route, m, since)
+		if err == nil {
+			break
+		}
+		if n == 5 {
+			t.Fatalf("deliver: %v", err)
+		}
+		since = time.Now()
+	}
+	if got := r.fake.AppMessages("LiQiang"); len(got) != 1 {
+		t.Errorf("posted %d times, want once: %+v", len(got), got)
+	}
+}

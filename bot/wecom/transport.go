@@ -304,8 +304,8 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 			return err
 		}
 	}
-	content, mentioned := a.render(ctx, m)
-	for i, part := range split(content, maxSize(r.Chat, mentioned)) {
+	parts, mentioned := a.Parts(ctx, r.Chat, m)
+	for i, part := range parts {
 		if _, posted, err := a.memory.Recall(ctx, t, partKey(m.Key, i)); err != nil {
 			return err
 		} else if posted {
@@ -314,7 +314,7 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 		if err := a.send(ctx, r.Chat, part, mentioned, m); err != nil {
 			return a.classify(err)
 		}
-		if err := a.memory.Remember(ctx, t, partKey(m.Key, i), "1", 14*24*time.Hour); err != nil {
+		if err := a.recordPart(ctx, partKey(m.Key, i)); err != nil {
 			return err
 		}
 		mentioned = nil // people are @-ed once, with the first part
@@ -323,6 +323,33 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 		return a.memory.Remember(ctx, t, cardKey(m.Card), "1", 0)
 	}
 	return nil
+}
+
+// recordPart records a part WeCom took, insisting until ctx ends: WeCom
+// keeps no history to look in, so a part left unrecorded (Redis away just
+// after the post) would be posted again when the delivery is resumed. The
+// first try is made even if ctx has just ended.
+func (a *Adapter) recordPart(ctx context.Context, key string) error {
+	for n := 0; ; n++ {
+		err := a.memory.Remember(context.WithoutCancel(ctx), a.tenant.Tenant, key, "1", 14*24*time.Hour)
+		if err == nil {
+			return nil
+		}
+		a.log.Warn("recording a posted part failed; retrying", "key", key, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(bot.Backoff{}.Wait(n)):
+		}
+	}
+}
+
+// Parts returns the posts Deliver makes of m in chat (a Route's Chat), in
+// order, and the userids the first of them @-s. WeCom keeps no key with a
+// post, so tests compare these with what it holds.
+func (a *Adapter) Parts(ctx context.Context, chat string, m qunsu.Message) (parts, mentioned []string) {
+	content, mentioned := a.render(ctx, m)
+	return split(content, maxSize(chat, mentioned)), mentioned
 }
 
 // maxSize is the largest part a chat takes.

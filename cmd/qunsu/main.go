@@ -36,7 +36,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	case "demo":
 		return runConsole(ctx, args, demoScript(), stdout, false, true)
 	case "serve":
-		return runServe(ctx, args, stdout, serveEnv{})
+		env := serveEnv{}
+		if spec := os.Getenv(clockEnv); spec != "" {
+			clock, err := parseClock(spec)
+			if err != nil {
+				return err
+			}
+			env.clock = clock
+		}
+		return runServe(ctx, args, stdout, env)
 	case "check-config":
 		return checkConfig(args, stdout)
 	case "help", "-h", "--help":
@@ -57,7 +65,8 @@ environment: QUNSU_CONFIG (config file), QUNSU_REDIS_URL (Redis; empty: embedded
              QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL,
              QUNSU_WECOM_CORP_ID, QUNSU_WECOM_AGENT_ID, QUNSU_WECOM_SECRET, QUNSU_WECOM_TOKEN,
              QUNSU_WECOM_AES_KEY, QUNSU_WECOM_AIBOT_TOKEN, QUNSU_WECOM_AIBOT_AES_KEY,
-             QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET, QUNSU_SLACK_APP_TOKEN
+             QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET, QUNSU_SLACK_APP_TOKEN,
+             QUNSU_CLOCK (serve on a simulated clock, for drills and tests: "<start> x<rate> @<origin ms>")
 `
 
 func isTerminal(f *os.File) bool {

@@ -1,0 +1,525 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"maps"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"qunsu/config"
+	"qunsu/internal/redistest"
+	"qunsu/internal/slackfake"
+	"qunsu/internal/wecomfake"
+	"qunsu/store"
+)
+
+// The platforms' settings the replicas run with (as the end-to-end tests of
+// cmd/qunsu set them).
+const (
+	tenant        = "demo"
+	slackSecret   = "0123456789abcdef0123456789abcdef"
+	reportsChan   = "C0REPORTS"
+	managersChan  = "C0MANAGERS"
+	wecomToken    = "qunsuToken2026"
+	wecomAES      = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	robotKey      = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	unavailableZH = "暂时无法处理，请稍后重试"
+)
+
+// simClock is the simulated time every replica runs on (QUNSU_CLOCK): the
+// harness computes it the same way, from the same origin.
+type simClock struct {
+	start, origin time.Time
+	rate          float64
+}
+
+func (c simClock) now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.origin)) * c.rate))
+}
+
+func (c simClock) spec() string {
+	return fmt.Sprintf("%s x%g @%d", c.start.Format(time.RFC3339), c.rate, c.origin.UnixMilli())
+}
+
+// cluster is the system under test, every part a real process on loopback:
+// redis-server with AOF fsynced on every write, and replicas of `qunsu serve`
+// talking to a local Slack and a local WeCom.
+type cluster struct {
+	t                    *testing.T
+	began                time.Time
+	clock                simClock
+	redis                *redistest.Server
+	rdb                  *redis.Client
+	st                   *store.Store
+	slack                *slackfake.Server
+	wecom                *wecomfake.Server
+	slackWire, wecomWire *wire
+	bin                  string
+	config               string
+	env                  []string
+	replicas             []*replica
+
+	mu      sync.Mutex
+	redisUp bool
+	faults  []string // what was done to the processes, when
+}
+
+// replica is one `qunsu serve` process slot: it keeps its address across restarts.
+type replica struct {
+	n       int
+	addr    string
+	logPath string
+
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	done      chan struct{} // closed when the current process has ended
+	expected  bool          // the harness is ending it
+	selfExits []string      // ends the harness did not cause
+}
+
+func startCluster(t *testing.T, n int, clock simClock) *cluster {
+	c := &cluster{t: t, began: time.Now(), clock: clock, redisUp: true}
+	c.redis = redistest.StartServer(t)
+	opts, err := redis.ParseURL(c.redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The harness's own reads fail fast while Redis is away; it reads again later.
+	opts.MaxRetries, opts.DialTimeout = 1, time.Second
+	c.rdb = redis.NewClient(opts)
+	t.Cleanup(func() { c.rdb.Close() })
+	c.st = store.New(c.rdb)
+
+	c.slack = slackfake.New(t)
+	c.wecom = wecomfake.New(t)
+	people := config.Default().Tenants[0].People
+	var everyone []string
+	for _, p := range people {
+		c.slack.AddUser(p.Slack, p.Name, p.ID+"@example.cn")
+		c.wecom.AddUser(p.WeCom, p.Name)
+		everyone = append(everyone, p.Slack)
+	}
+	c.slack.AddChannel(reportsChan, "cr-reports", false, append([]string{slackfake.BotUserID}, everyone...)...)
+	c.slack.AddChannel(managersChan, "managers", true, slackfake.BotUserID, "U03WANGFANG")
+	c.wecom.AddRobot(robotKey)
+	c.slackWire, c.wecomWire = newWire(t, c.slack.URL), newWire(t, c.wecom.URL)
+
+	// The replicas' logs outlive a failed run (or any, with CHAOS_KEEP set), to be read.
+	dir, err := os.MkdirTemp("", "qunsu-chaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("CHAOS_KEEP") != "" {
+			t.Logf("the replicas' logs are kept in %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	c.bin = buildQunsu(t, dir)
+	c.config = writeConfig(t, dir)
+	c.env = append(environWithout("QUNSU_"),
+		"QUNSU_REDIS_URL="+c.redis.URL(), "QUNSU_CLOCK="+clock.spec(), "QUNSU_LOG_LEVEL=info",
+		"QUNSU_SLACK_BOT_TOKEN="+slackfake.BotToken, "QUNSU_SLACK_SIGNING_SECRET="+slackSecret,
+		"QUNSU_SLACK_API_URL="+c.slackWire.url+"/api/",
+		"QUNSU_WECOM_CORP_ID="+wecomfake.CorpID, "QUNSU_WECOM_AGENT_ID="+strconv.Itoa(wecomfake.AgentID),
+		"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
+		"QUNSU_WECOM_API_URL="+c.wecomWire.url)
+	for i := 1; i <= n; i++ {
+		r := &replica{n: i, addr: freeAddr(t), logPath: filepath.Join(dir, fmt.Sprintf("replica-%d.log", i))}
+		c.replicas = append(c.replicas, r)
+	}
+	t.Cleanup(func() {
+		for _, r := range c.replicas {
+			if c.alive(r) {
+				c.kill(r)
+			}
+		}
+	})
+	for _, r := range c.replicas {
+		if err := c.start(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// wire is the way to a fake platform: a proxy that answers each call after
+// 20–150 ms, as the real platforms do from afar, so that calls are in flight
+// when processes die; and that can hold the answer to a post while something
+// is done to the system (Redis killed after the platform took a post, before
+// the sender could record it: where doubles hide).
+type wire struct {
+	url string
+
+	mu   sync.Mutex
+	hold func() // run once, on the next post, before its answer goes back
+}
+
+// posts are the calls that post a message.
+var posts = []string{"/api/chat.postMessage", "/cgi-bin/appchat/send", "/cgi-bin/message/send", "/cgi-bin/webhook/send"}
+
+func newWire(t *testing.T, target string) *wire {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &wire{}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ErrorLog = log.New(io.Discard, "", 0) // a caller killed mid-call is the drill's doing
+	proxy.ModifyResponse = func(res *http.Response) error {
+		if !slices.Contains(posts, res.Request.URL.Path) {
+			return nil
+		}
+		w.mu.Lock()
+		hold := w.hold
+		w.hold = nil
+		w.mu.Unlock()
+		if hold != nil {
+			hold()
+		}
+		return nil
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(20+rand.IntN(130)) * time.Millisecond)
+		proxy.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(srv.Close)
+	w.url = srv.URL
+	return w
+}
+
+// duringPost runs f while the answer to the next post is held, and reports
+// whether a post came within timeout (if none did, f has not run).
+func (w *wire) duringPost(f func(), timeout time.Duration) bool {
+	ran := make(chan struct{})
+	w.mu.Lock()
+	w.hold = func() { f(); close(ran) }
+	w.mu.Unlock()
+	select {
+	case <-ran:
+		return true
+	case <-time.After(timeout):
+		w.mu.Lock()
+		w.hold = nil
+		w.mu.Unlock()
+		select {
+		case <-ran: // it came just then
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// buildQunsu builds the real binary once.
+func buildQunsu(t *testing.T, dir string) string {
+	bin := filepath.Join(dir, "qunsu")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	cmd := exec.Command(goTool, "build", "-o", bin, "qunsu/cmd/qunsu")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// writeConfig is the shipped configuration with the managers' chats on both
+// platforms and Slack paced as the end-to-end tests pace it.
+func writeConfig(t *testing.T, dir string) string {
+	shipped, err := os.ReadFile("../config/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(shipped), "managers: {console: 管理层}",
+		"managers: {console: 管理层, slack: "+managersChan+", wecom: \"robot:managers\"}", 1)
+	if yaml == string(shipped) {
+		t.Fatal("config/default.yaml: the managers' line changed; the drill cannot set its chats")
+	}
+	head := "slack:\n  post_interval: 50ms\nwecom:\n  robots: {managers: " + robotKey + "}\n"
+	path := filepath.Join(dir, "company.yaml")
+	if err := os.WriteFile(path, []byte(head+yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// environWithout is the environment without the variables starting with prefix,
+// so that a developer's own settings do not leak into the replicas.
+func environWithout(prefix string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, prefix) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start starts a replica's process and waits until it answers.
+func (c *cluster) start(r *replica) error {
+	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(c.bin, "serve", "--config", c.config)
+	cmd.Env = append(slices.Clone(c.env), "QUNSU_HTTP_ADDR="+r.addr)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("replica %d: %w", r.n, err)
+	}
+	done := make(chan struct{})
+	r.mu.Lock()
+	r.cmd, r.done, r.expected = cmd, done, false
+	r.mu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		logf.Close()
+		r.mu.Lock()
+		if !r.expected {
+			r.selfExits = append(r.selfExits, fmt.Sprintf("%v at %s", err, c.elapsed()))
+		}
+		r.mu.Unlock()
+		close(done)
+	}()
+	began := time.Now()
+	deadline := began.Add(60 * time.Second)
+	defer func() { c.t.Logf("%s: replica %d answered after %.1fs", c.elapsed(), r.n, time.Since(began).Seconds()) }()
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			return fmt.Errorf("replica %d ended while starting\n%s", r.n, tail(r.logPath, 30))
+		default:
+		}
+		res, err := http.Get("http://" + r.addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("replica %d did not answer within a minute\n%s", r.n, tail(r.logPath, 30))
+}
+
+func (c *cluster) alive(r *replica) bool {
+	r.mu.Lock()
+	done := r.done
+	r.mu.Unlock()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
+}
+
+// kill ends a replica at once, as a crash or the OOM killer would.
+func (c *cluster) kill(r *replica) {
+	r.mu.Lock()
+	r.expected = true
+	cmd, done := r.cmd, r.done
+	r.mu.Unlock()
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+}
+
+// stop asks a replica to stop (SIGTERM) and returns how it ended.
+func (c *cluster) stop(r *replica) error {
+	r.mu.Lock()
+	r.expected = true
+	cmd, done := r.cmd, r.done
+	r.mu.Unlock()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		if !cmd.ProcessState.Success() {
+			return fmt.Errorf("replica %d: %s", r.n, cmd.ProcessState)
+		}
+		return nil
+	case <-time.After(30 * time.Second):
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+		return fmt.Errorf("replica %d did not stop within 30 s of SIGTERM", r.n)
+	}
+}
+
+// pick returns a replica that is running, at random.
+func (c *cluster) pick(intn func(int) int) *replica {
+	var up []*replica
+	for _, r := range c.replicas {
+		if c.alive(r) {
+			up = append(up, r)
+		}
+	}
+	if len(up) == 0 {
+		return c.replicas[0]
+	}
+	return up[intn(len(up))]
+}
+
+// other returns a running replica other than r, or r.
+func (c *cluster) other(r *replica, intn func(int) int) *replica {
+	for range 10 {
+		if o := c.pick(intn); o != r {
+			return o
+		}
+	}
+	return r
+}
+
+func (c *cluster) killRedis() {
+	c.mu.Lock()
+	c.redisUp = false
+	c.mu.Unlock()
+	c.redis.Stop()
+}
+
+func (c *cluster) startRedis() error {
+	if err := c.redis.Start(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.redisUp = true
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *cluster) redisIsUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.redisUp
+}
+
+func (c *cluster) logFault(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.faults = append(c.faults, fmt.Sprintf("%5.1fs  ", time.Since(c.began).Seconds())+fmt.Sprintf(format, args...))
+	c.t.Logf("fault: %s", c.faults[len(c.faults)-1])
+}
+
+func (c *cluster) elapsed() string { return fmt.Sprintf("%.1fs", time.Since(c.began).Seconds()) }
+
+// selfExits lists the replicas that ended without being told to.
+func (c *cluster) selfExits() []string {
+	var out []string
+	for _, r := range c.replicas {
+		r.mu.Lock()
+		for _, e := range r.selfExits {
+			out = append(out, fmt.Sprintf("replica %d ended by itself: %s\n%s", r.n, e, tail(r.logPath, 40)))
+		}
+		r.mu.Unlock()
+	}
+	return out
+}
+
+// logLines returns the log lines of every replica that contain s.
+func (c *cluster) logLines(s string) []string {
+	var out []string
+	for _, r := range c.replicas {
+		b, _ := os.ReadFile(r.logPath)
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, s) {
+				out = append(out, fmt.Sprintf("replica %d: %s", r.n, line))
+			}
+		}
+	}
+	return out
+}
+
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// waitFor polls cond until it holds or timeout passes.
+func waitFor(timeout, every time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(every)
+	}
+}
+
+// inboxIdle reports whether the engine has taken and finished everything in the inbox.
+func (c *cluster) inboxIdle(ctx context.Context) bool {
+	return groupDone(ctx, c.rdb, "{t:"+tenant+"}:inbox", "engine")
+}
+
+// groupDone reports whether a consumer group has read every entry of a stream
+// and acknowledged them all.
+func groupDone(ctx context.Context, rdb *redis.Client, stream, group string) bool {
+	n, err := rdb.XLen(ctx, stream).Result()
+	if err != nil {
+		return false
+	}
+	groups, err := rdb.XInfoGroups(ctx, stream).Result()
+	if err != nil {
+		return n == 0
+	}
+	for _, g := range groups {
+		if g.Name == group {
+			return g.Pending == 0 && g.EntriesRead == n
+		}
+	}
+	return n == 0
+}
+
+// directory maps the shipped people's ids to their Slack and WeCom ids.
+type directory struct {
+	slack, wecom map[string]string
+	ids          []string
+}
+
+func shippedDirectory() directory {
+	d := directory{slack: map[string]string{}, wecom: map[string]string{}}
+	for _, p := range config.Default().Tenants[0].People {
+		d.slack[p.ID], d.wecom[p.ID] = p.Slack, p.WeCom
+	}
+	d.ids = slices.Sorted(maps.Keys(d.slack))
+	return d
+}
