@@ -145,6 +145,10 @@ type Memory interface {
 	Recall(ctx context.Context, tenant, key string) (string, bool, error)
 	// Remember keeps value under key, for ttl (0: for good).
 	Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error
+	// RememberFirst keeps value under key unless something is kept there
+	// already, and returns what is kept there now: value if it was first.
+	// Processes racing for the same thing agree on one of them.
+	RememberFirst(ctx context.Context, tenant, key, value string, ttl time.Duration) (string, error)
 	// Forget drops what is kept under keys.
 	Forget(ctx context.Context, tenant string, keys ...string) error
 }

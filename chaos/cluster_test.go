@@ -491,22 +491,23 @@ func (c *cluster) inboxIdle(ctx context.Context) bool {
 }
 
 // groupDone reports whether a consumer group has read every entry of a stream
-// and acknowledged them all.
+// and acknowledged them all (by ids: the inbox deletes what it handled).
 func groupDone(ctx context.Context, rdb *redis.Client, stream, group string) bool {
-	n, err := rdb.XLen(ctx, stream).Result()
+	info, err := rdb.XInfoStream(ctx, stream).Result()
 	if err != nil {
-		return false
+		n, lerr := rdb.XLen(ctx, stream).Result()
+		return lerr == nil && n == 0
 	}
 	groups, err := rdb.XInfoGroups(ctx, stream).Result()
 	if err != nil {
-		return n == 0
+		return false
 	}
 	for _, g := range groups {
 		if g.Name == group {
-			return g.Pending == 0 && g.EntriesRead == n
+			return g.Pending == 0 && g.LastDeliveredID == info.LastGeneratedID
 		}
 	}
-	return n == 0
+	return info.Length == 0
 }
 
 // directory maps the shipped people's ids to their Slack and WeCom ids.

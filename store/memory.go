@@ -28,6 +28,19 @@ func (s *Store) Remember(ctx context.Context, tenant, key, value string, ttl tim
 	return nil
 }
 
+// RememberFirst keeps value under key unless a value is kept there, and
+// returns the value kept (SET NX GET: one round trip, atomic).
+func (s *Store) RememberFirst(ctx context.Context, tenant, key, value string, ttl time.Duration) (string, error) {
+	old, err := s.rdb.SetArgs(ctx, memoryKey(tenant, key), value, redis.SetArgs{Mode: "NX", Get: true, TTL: ttl}).Result()
+	if err == redis.Nil {
+		return value, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: remember first: %w", err)
+	}
+	return old, nil
+}
+
 // Forget drops what is kept under keys.
 func (s *Store) Forget(ctx context.Context, tenant string, keys ...string) error {
 	full := make([]string, len(keys))

@@ -55,6 +55,14 @@ func (l *inboxLog) Remember(ctx context.Context, tenant, key, value string, ttl 
 	l.mem[key] = value
 	return nil
 }
+func (l *inboxLog) RememberFirst(ctx context.Context, tenant, key, value string, ttl time.Duration) (string, error) {
+	if v, ok := l.mem[key]; ok {
+		return v, nil
+	}
+	l.mem[key] = value
+	return value, nil
+}
+
 func (l *inboxLog) Forget(ctx context.Context, tenant string, keys ...string) error {
 	for _, k := range keys {
 		delete(l.mem, k)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -395,5 +396,46 @@ func TestPostedPartIsRecordedThroughAnOutage(t *testing.T) {
 	}
 	if got := r.fake.AppMessages("LiQiang"); len(got) != 1 {
 		t.Errorf("posted %d times, want once: %+v", len(got), got)
+	}
+}
+
+// Versions of a complaint's card delivered at once by different processes
+// post it once: the first to claim the card posts it, the others leave it
+// (WeCom cannot edit a post, and keeps no history to look in).
+func TestCardPostedOnceAcrossProcesses(t *testing.T) {
+	r := newRig(t)
+	team := qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-20261122-001", Name: "翡翠湾"}
+	card := func(version int64) qunsu.Message {
+		return qunsu.Message{Tenant: r.tenant.Tenant, Chat: team, Title: "群诉 QS-20261122-001 翡翠湾", Members: []string{"liqiang", "zhangwei"},
+			Owner: "zhangwei", Text: fmt.Sprint("card v", version), Card: "QS-20261122-001", Version: version, Key: fmt.Sprint("QS-20261122-001#v", version)}
+	}
+	route, ok, err := r.a.Route(ctx, card(1))
+	if err != nil || !ok {
+		t.Fatalf("route: %v %v", ok, err)
+	}
+	var wg sync.WaitGroup
+	for v := int64(1); v <= 4; v++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.a.Deliver(ctx, route, card(v), time.Time{}); err != nil {
+				t.Errorf("deliver v%d: %v", v, err)
+			}
+		}()
+	}
+	wg.Wait()
+	c, _ := r.fake.Chat(chatIDOf(r.tenant.Tenant, "QS-20261122-001"))
+	if len(c.Messages) != 1 {
+		t.Fatalf("the card was posted %d times: %+v", len(c.Messages), c.Messages)
+	}
+	// The version that claimed it posts it again on a resumed delivery only
+	// if its part was not recorded; here it was.
+	first := c.Messages[0].Content
+	v := strings.TrimPrefix(first, "card v")
+	if err := r.a.Deliver(ctx, route, card(int64(v[0]-'0')), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := r.fake.Chat(chatIDOf(r.tenant.Tenant, "QS-20261122-001")); len(c.Messages) != 1 {
+		t.Errorf("a resumed delivery posted the card again")
 	}
 }

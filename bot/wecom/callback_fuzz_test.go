@@ -56,6 +56,13 @@ func (l *inboxLog) Remember(ctx context.Context, tenant, key, value string, ttl 
 	return nil
 }
 func (l *inboxLog) Forget(ctx context.Context, tenant string, keys ...string) error { return nil }
+func (l *inboxLog) RememberFirst(ctx context.Context, tenant, key, value string, ttl time.Duration) (string, error) {
+	if v, ok := l.mem[key]; ok {
+		return v, nil
+	}
+	l.mem[key] = value
+	return value, nil
+}
 
 // noCache is a token cache that keeps nothing: the callback needs no token.
 type noCache struct{}

@@ -29,7 +29,7 @@ func robotChat(chatID, userID string) string { return "aibot:" + chatID + ":" + 
 func teamKey(complaint string) string  { return "wecom:team:" + complaint }  // complaint -> chatid
 func membersKey(chatID string) string  { return "wecom:members:" + chatID }  // userids in the chat, comma-separated
 func titleKey(complaint string) string { return "wecom:title:" + complaint } // the chat's name
-func cardKey(complaint string) string  { return "wecom:card:" + complaint }  // the card was posted
+func cardKey(complaint string) string  { return "wecom:card:" + complaint }  // the key of the card's message that posts it
 func refusedKey(userID string) string  { return "wecom:refused:" + userID }  // a userid WeCom does not take
 func partKey(key string, i int) string { return fmt.Sprintf("wecom:part:%s#%d", key, i) }
 func replyURLKey(url string) string {
@@ -300,7 +300,10 @@ func chatIDOf(tenant, complaint string) string {
 func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, since time.Time) error {
 	t := a.tenant.Tenant
 	if m.Card != "" {
-		if _, posted, err := a.memory.Recall(ctx, t, cardKey(m.Card)); err != nil || posted {
+		// The first version to claim the card posts it, whichever process
+		// holds it; later versions, here or elsewhere, leave it be.
+		holder, err := a.memory.RememberFirst(ctx, t, cardKey(m.Card), m.Key, 0)
+		if err != nil || holder != m.Key {
 			return err
 		}
 	}
@@ -318,9 +321,6 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 			return err
 		}
 		mentioned = nil // people are @-ed once, with the first part
-	}
-	if m.Card != "" {
-		return a.memory.Remember(ctx, t, cardKey(m.Card), "1", 0)
 	}
 	return nil
 }
