@@ -78,11 +78,15 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		slog.SetDefault(log) // what libraries write with the log package comes out structured too
 	}
 	redis.SetLogger(redisLog{log})
-	rdb, where, closeStore, err := openStore(cfg.RedisURL)
+	rdb, err := store.Open(cfg.RedisURL)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer rdb.Close()
+	where := "Redis " + store.RedactURL(cfg.RedisURL)
+	if err := waitForRedis(ctx, rdb, log, where); err != nil {
+		return err
+	}
 	if env.clock == nil {
 		env.clock = systemClock{}
 	}
@@ -371,4 +375,29 @@ func commandName(word string) string {
 		return words[0]
 	}
 	return ""
+}
+
+// waitForRedis returns once Redis answers, so a replica started during an
+// outage (or before Redis, at boot) comes up by itself when Redis does. It
+// says once that it waits, and gives up only when ctx ends.
+func waitForRedis(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger, where string) error {
+	for n := 0; ; n++ {
+		ping, cancel := context.WithTimeout(ctx, time.Second)
+		err := rdb.Ping(ping).Err()
+		cancel()
+		if err == nil {
+			if n > 0 {
+				log.Info("store reachable", "store", where)
+			}
+			return nil
+		}
+		if n == 0 {
+			log.Warn("waiting for the store", "store", where, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", where, err)
+		case <-time.After(bot.Backoff{Max: 5 * time.Second}.Wait(n)):
+		}
+	}
 }
