@@ -1,28 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"qunsu"
-	"qunsu/bot/console"
 	"qunsu/config"
 	"qunsu/internal/redistest"
 	"qunsu/internal/slackfake"
-	"qunsu/store"
 )
 
 // opsRig is startServe's rig that the test can also stop as SIGTERM does, with
@@ -35,60 +26,14 @@ type opsRig struct {
 }
 
 func startOps(t *testing.T, head string, managers map[string]string, inbound func(qunsu.InboundHandler) qunsu.InboundHandler) *opsRig {
-	srv := redistest.StartServer(t)
-	chats := []string{"console: 管理层"}
-	for _, platform := range slices.Sorted(maps.Keys(managers)) {
-		chats = append(chats, platform+": "+managers[platform])
-	}
-	yaml := strings.Replace(string(mustRead(t, "../../config/default.yaml")),
-		"managers: {console: 管理层}", "managers: {"+strings.Join(chats, ", ")+"}", 1)
-	path := filepath.Join(t.TempDir(), "company.yaml")
-	if err := os.WriteFile(path, []byte(head+yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("QUNSU_REDIS_URL", srv.URL())
-	t.Setenv("QUNSU_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("QUNSU_LOG_FORMAT", "json")
-
-	opts, _ := redis.ParseURL(srv.URL())
-	r := &serveRig{t: t, clock: console.NewSimClock(time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai(t))),
-		rdb: redis.NewClient(opts), logs: &syncBuffer{}}
-	r.st = store.New(r.rdb)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--config", path}, &bytes.Buffer{}, serveEnv{clock: r.clock, log: r.logs,
-			ready: func(a string) { addr <- a }, inbound: inbound})
-	}()
-	select {
-	case a := <-addr:
-		r.base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
-	stopped := false
-	o := &opsRig{serveRig: r, redis: srv}
-	o.shutdown = func() (time.Duration, error) {
-		began := time.Now()
-		cancel()
-		stopped = true
-		select {
-		case err := <-done:
-			return time.Since(began), err
-		case <-time.After(shutdownBound + 5*time.Second):
-			t.Fatalf("serve did not stop within %s\nlogs:\n%s", shutdownBound, r.logs.String())
-			return 0, nil
-		}
-	}
+	r, srv, stop := startServeWith(t, head, managers, inbound)
 	t.Cleanup(func() {
-		if !stopped {
-			if _, err := o.shutdown(); err != nil {
-				t.Errorf("serve: %v", err)
-			}
+		if _, err := stop(); err != nil {
+			t.Errorf("serve: %v", err)
 		}
-		r.rdb.Close()
 	})
-	return o
+	return &opsRig{serveRig: r, redis: srv, shutdown: stop}
 }
 
 // opsSlack is the ops rig wired to a fake Slack, as startSlackRig does.

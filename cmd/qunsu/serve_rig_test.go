@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"qunsu"
 	"qunsu/bot/console"
 	"qunsu/internal/redistest"
 	"qunsu/store"
@@ -49,8 +51,23 @@ func (s *syncBuffer) String() string {
 }
 
 // startServe runs serve on the shipped configuration with head put before it
-// (a platform's section) and the managers' chats set per platform.
+// (a platform's section) and the managers' chats set per platform. It stops
+// when the test ends.
 func startServe(t *testing.T, head string, managers map[string]string) *serveRig {
+	r, _, stop := startServeWith(t, head, managers, nil)
+	t.Cleanup(func() {
+		if _, err := stop(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return r
+}
+
+// startServeWith is startServe with the engine's handler wrapped by inbound
+// (nil: as it is), returning the rig's redis-server and a stop that ends serve
+// as a signal does and says how long it took (later calls return the same).
+func startServeWith(t *testing.T, head string, managers map[string]string,
+	inbound func(qunsu.InboundHandler) qunsu.InboundHandler) (*serveRig, *redistest.Server, func() (time.Duration, error)) {
 	srv := redistest.StartServer(t)
 	chats := []string{"console: 管理层"}
 	for _, platform := range slices.Sorted(maps.Keys(managers)) {
@@ -73,7 +90,7 @@ func startServe(t *testing.T, head string, managers map[string]string) *serveRig
 	addr, done := make(chan string, 1), make(chan error, 1)
 	go func() {
 		done <- runServe(ctx, []string{"--config", path}, &bytes.Buffer{}, serveEnv{clock: r.clock, log: r.logs,
-			ready: func(a string) { addr <- a }})
+			ready: func(a string) { addr <- a }, inbound: inbound})
 	}()
 	select {
 	case a := <-addr:
@@ -81,14 +98,18 @@ func startServe(t *testing.T, head string, managers map[string]string) *serveRig
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	}
-	t.Cleanup(func() {
+	t.Cleanup(func() { r.rdb.Close() }) // after stop's cleanup: cleanups run last first
+	stop := sync.OnceValues(func() (time.Duration, error) {
+		began := time.Now()
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+		select {
+		case err := <-done:
+			return time.Since(began), err
+		case <-time.After(shutdownBound + 5*time.Second):
+			return time.Since(began), fmt.Errorf("serve did not stop within %s\nlogs:\n%s", shutdownBound, r.logs.String())
 		}
-		r.rdb.Close()
 	})
-	return r
+	return r, srv, stop
 }
 
 // advance moves the simulated clock; the poller fires what came due.
