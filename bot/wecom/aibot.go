@@ -70,7 +70,8 @@ func (a *Adapter) serveAIBotMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	text := strings.TrimSpace(m.Text.Content)
 	if m.ChatType == "group" {
-		text = leadingAt.ReplaceAllString(text, "")
+		// The mention's spaces are RE2's \s and \p{Z}; TrimSpace also takes \v.
+		text = strings.TrimSpace(leadingAt.ReplaceAllString(text, ""))
 	}
 	if m.ResponseURL != "" {
 		// Its hour starts now: answers after it go to the speaker instead.

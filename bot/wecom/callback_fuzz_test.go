@@ -343,7 +343,7 @@ func FuzzWeComAIBotMessage(f *testing.F) {
 			}
 			want := strings.TrimSpace(content)
 			if chat != "" {
-				want = leadingAt.ReplaceAllString(want, "")
+				want = strings.TrimSpace(leadingAt.ReplaceAllString(want, ""))
 			}
 			if in := got[0]; in.User != from || in.Text != want || in.Chat.ReplyURL != "http://127.0.0.1:1/resp" {
 				t.Fatalf("%q from %q read as %+v", content, from, in)
