@@ -1,5 +1,5 @@
 # Tests and drills. `make test` is what CI runs; `make chaos` is the long chaos
-# drill (about five minutes), which prints its account of the run.
+# drill (about three minutes), which prints its account of the run.
 .PHONY: test chaos redis-server
 
 test:
