@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"qunsu"
-	"qunsu/config"
 	"qunsu/internal/redistest"
 	"qunsu/internal/slackfake"
 )
@@ -38,16 +37,8 @@ func startOps(t *testing.T, head string, managers map[string]string, inbound fun
 
 // opsSlack is the ops rig wired to a fake Slack, as startSlackRig does.
 func opsSlack(t *testing.T, inbound func(qunsu.InboundHandler) qunsu.InboundHandler) (*opsRig, *slackRig) {
-	fake := slackfake.New(t)
-	for _, p := range config.Default().Tenants[0].People {
-		fake.AddUser(p.Slack, p.Name, p.ID+"@example.cn")
-	}
-	fake.AddChannel(reportsChan, "cr-reports", false, slackfake.BotUserID, "U01ZHANGWEI")
-	fake.AddChannel(managersChan, "managers", true, slackfake.BotUserID, "U03WANGFANG")
-	t.Setenv("QUNSU_SLACK_BOT_TOKEN", slackfake.BotToken)
-	t.Setenv("QUNSU_SLACK_SIGNING_SECRET", testSecret)
-	t.Setenv("QUNSU_SLACK_API_URL", fake.APIURL())
-	o := startOps(t, "slack:\n  post_interval: 50ms\n", map[string]string{"slack": managersChan}, inbound)
+	fake := fakeSlackFor(t)
+	o := startOps(t, slackHead, map[string]string{"slack": managersChan}, inbound)
 	return o, &slackRig{serveRig: o.serveRig, fake: fake}
 }
 

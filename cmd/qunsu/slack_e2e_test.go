@@ -36,6 +36,18 @@ type slackRig struct {
 }
 
 func startSlackRig(t *testing.T) *slackRig {
+	fake := fakeSlackFor(t)
+	// The shipped configuration, with the managers' channel on Slack.
+	r := startServe(t, slackHead, map[string]string{"slack": managersChan})
+	return &slackRig{serveRig: r, fake: fake}
+}
+
+// slackHead is the Slack section the rigs put before the shipped configuration.
+const slackHead = "slack:\n  post_interval: 50ms\n"
+
+// fakeSlackFor starts a fake Slack with the shipped people, the reports and
+// managers' channels, and points serve at it.
+func fakeSlackFor(t *testing.T) *slackfake.Server {
 	fake := slackfake.New(t)
 	for _, p := range config.Default().Tenants[0].People {
 		fake.AddUser(p.Slack, p.Name, p.ID+"@example.cn")
@@ -45,9 +57,7 @@ func startSlackRig(t *testing.T) *slackRig {
 	t.Setenv("QUNSU_SLACK_BOT_TOKEN", slackfake.BotToken)
 	t.Setenv("QUNSU_SLACK_SIGNING_SECRET", testSecret)
 	t.Setenv("QUNSU_SLACK_API_URL", fake.APIURL())
-	// The shipped configuration, with the managers' channel on Slack.
-	r := startServe(t, "slack:\n  post_interval: 50ms\n", map[string]string{"slack": managersChan})
-	return &slackRig{serveRig: r, fake: fake}
+	return fake
 }
 
 func shanghai(t *testing.T) *time.Location {
