@@ -2,9 +2,7 @@ package slack_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,58 +15,9 @@ import (
 	"qunsu/bot/slack"
 	"qunsu/config"
 	"qunsu/handlers"
+	"qunsu/internal/inboxlog"
 	"qunsu/internal/slackfake"
 )
-
-// inboxLog is an Inbox and a Memory kept in the test's memory: fuzzing calls
-// the endpoints thousands of times a second, which a Redis round trip per
-// call would not allow. The endpoint tests on a real store are in
-// adapter_test.go.
-type inboxLog struct {
-	seen map[string]bool
-	got  []qunsu.Inbound
-	mem  map[string]string
-}
-
-func (l *inboxLog) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
-	key := qunsu.InboundKey(in)
-	if key == "" {
-		return false, fmt.Errorf("inbound without an id: %+v", in)
-	}
-	if l.seen[key] {
-		return false, nil
-	}
-	l.seen[key] = true
-	l.got = append(l.got, in)
-	return true, nil
-}
-
-func (l *inboxLog) ReceiveInbound(context.Context, string, string, int, time.Duration, time.Duration) ([]qunsu.InboundEnvelope, error) {
-	return nil, nil
-}
-func (l *inboxLog) DoneInbound(context.Context, string, ...string) error { return nil }
-func (l *inboxLog) Recall(ctx context.Context, tenant, key string) (string, bool, error) {
-	v, ok := l.mem[key]
-	return v, ok, nil
-}
-func (l *inboxLog) Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error {
-	l.mem[key] = value
-	return nil
-}
-func (l *inboxLog) RememberFirst(ctx context.Context, tenant, key, value string, ttl time.Duration) (string, error) {
-	if v, ok := l.mem[key]; ok {
-		return v, nil
-	}
-	l.mem[key] = value
-	return value, nil
-}
-
-func (l *inboxLog) Forget(ctx context.Context, tenant string, keys ...string) error {
-	for _, k := range keys {
-		delete(l.mem, k)
-	}
-	return nil
-}
 
 // Buttons a card posted earlier, as the adapter remembers them.
 const (
@@ -76,11 +25,11 @@ const (
 	closeButton = `{"label":"结案","command":"","form":{"title":"结案","submit":"提交","command":"结案 QS-20261122-001","fields":[{"label":"说明","kind":"long_text"}]}}`
 )
 
-// fuzzRig is an adapter on an inboxLog and a fake Slack, served in process.
+// fuzzRig is an adapter on an inboxlog.Log and a fake Slack, served in process.
 type fuzzRig struct {
 	fake *slackfake.Server
 	mux  *http.ServeMux
-	log  *inboxLog
+	log  *inboxlog.Log
 }
 
 func newFuzzRig(t testing.TB) *fuzzRig {
@@ -91,7 +40,7 @@ func newFuzzRig(t testing.TB) *fuzzRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &inboxLog{}
+	log := &inboxlog.Log{}
 	a := slack.New(slack.Config{BotToken: slackfake.BotToken, APIURL: fake.APIURL(), SigningSecret: secret},
 		slack.Options{Tenant: &s, Inbox: log, Memory: log, ReportForm: handlers.ReportForm, ReportWords: handlers.CommandWords("report"),
 			Unavailable: func(qunsu.Lang) string { return "down" }})
@@ -103,12 +52,11 @@ func newFuzzRig(t testing.TB) *fuzzRig {
 // serve posts body, signed with secret at ts, to path on a fresh inbox; it
 // returns the status, the answer and what was queued.
 func (r *fuzzRig) serve(path, secret string, ts time.Time, contentType string, body []byte) (int, string, []qunsu.Inbound) {
-	r.log.seen, r.log.got = map[string]bool{}, nil
-	r.log.mem = map[string]string{"slack:button:B1": ackButton, "slack:button:B2": closeButton}
+	r.log.Reset(map[string]string{"slack:button:B1": ackButton, "slack:button:B2": closeButton})
 	req := slackfake.SignedRequest("http://qunsu.test"+path, secret, ts, contentType, body)
 	w := httptest.NewRecorder()
 	r.mux.ServeHTTP(w, req)
-	return w.Code, w.Body.String(), r.log.got
+	return w.Code, w.Body.String(), r.log.Got
 }
 
 const form = "application/x-www-form-urlencoded"

@@ -2,7 +2,6 @@ package wecom
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -17,52 +16,9 @@ import (
 
 	"qunsu"
 	"qunsu/config"
+	"qunsu/internal/inboxlog"
 	"qunsu/internal/wecomfake"
 )
-
-// inboxLog is an Inbox and a Memory that keep what they are given in the
-// test's memory: fuzzing calls the callback thousands of times a second,
-// which a Redis round trip per call would not allow. The callback tests on a
-// real store are in adapter_test.go and unavailable_test.go.
-type inboxLog struct {
-	seen map[string]bool
-	got  []qunsu.Inbound
-	mem  map[string]string
-}
-
-func (l *inboxLog) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
-	key := qunsu.InboundKey(in)
-	if key == "" {
-		return false, fmt.Errorf("inbound without an id: %+v", in)
-	}
-	if l.seen[key] {
-		return false, nil
-	}
-	l.seen[key] = true
-	l.got = append(l.got, in)
-	return true, nil
-}
-
-func (l *inboxLog) ReceiveInbound(context.Context, string, string, int, time.Duration, time.Duration) ([]qunsu.InboundEnvelope, error) {
-	return nil, nil
-}
-func (l *inboxLog) DoneInbound(context.Context, string, ...string) error { return nil }
-func (l *inboxLog) Recall(ctx context.Context, tenant, key string) (string, bool, error) {
-	v, ok := l.mem[key]
-	return v, ok, nil
-}
-func (l *inboxLog) Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error {
-	l.mem[key] = value
-	return nil
-}
-func (l *inboxLog) Forget(ctx context.Context, tenant string, keys ...string) error { return nil }
-func (l *inboxLog) RememberFirst(ctx context.Context, tenant, key, value string, ttl time.Duration) (string, error) {
-	if v, ok := l.mem[key]; ok {
-		return v, nil
-	}
-	l.mem[key] = value
-	return value, nil
-}
 
 // noCache is a token cache that keeps nothing: the callback needs no token.
 type noCache struct{}
@@ -72,12 +28,12 @@ func (noCache) Set(string, any, time.Duration) error { return nil }
 func (noCache) IsExist(string) bool                  { return false }
 func (noCache) Delete(string) error                  { return nil }
 
-// fuzzRig is an adapter whose inbox and memory are an inboxLog, served in
+// fuzzRig is an adapter whose inbox and memory are an inboxlog.Log, served in
 // process (no network).
 type fuzzRig struct {
 	a   *Adapter
 	mux *http.ServeMux
-	log *inboxLog
+	log *inboxlog.Log
 }
 
 func newFuzzRig(t testing.TB) *fuzzRig {
@@ -87,7 +43,7 @@ func newFuzzRig(t testing.TB) *fuzzRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &inboxLog{}
+	log := &inboxlog.Log{}
 	a, err := New(Config{CorpID: wecomfake.CorpID, AgentID: fmt.Sprint(wecomfake.AgentID), Secret: wecomfake.Secret,
 		Token: appToken, AESKey: appAESKey, AIBotToken: botToken, AIBotAESKey: botAESKey, APIURL: "http://127.0.0.1:1"},
 		Options{Tenant: &s, Inbox: log, Memory: log, Cache: noCache{}, Unavailable: func(qunsu.Lang) string { return "down" }})
@@ -102,10 +58,10 @@ func newFuzzRig(t testing.TB) *fuzzRig {
 // serve runs a request against a fresh inbox and returns the status and
 // what was queued.
 func (r *fuzzRig) serve(req *http.Request) (int, []qunsu.Inbound) {
-	r.log.seen, r.log.got, r.log.mem = map[string]bool{}, nil, map[string]string{}
+	r.log.Reset(nil)
 	w := httptest.NewRecorder()
 	r.mux.ServeHTTP(w, req)
-	return w.Code, r.log.got
+	return w.Code, r.log.Got
 }
 
 // signedPost is a callback carrying body, signed over sealed with token at ts.
