@@ -108,6 +108,19 @@ func checkQueued(t *testing.T, got []qunsu.Inbound, prefix string) {
 	}
 }
 
+// checkOutcome fails unless a callback either took the plaintext (at most
+// one message queued) or refused it as malformed or too large, queuing nothing.
+func checkOutcome(t *testing.T, plain []byte, status int, got []qunsu.Inbound) {
+	t.Helper()
+	switch {
+	case status == http.StatusOK && len(got) <= 1,
+		status == http.StatusBadRequest && len(got) == 0,
+		status == http.StatusRequestEntityTooLarge && len(got) == 0:
+	default:
+		t.Fatalf("%q: status %d, queued %d", plain, status, len(got))
+	}
+}
+
 // FuzzWeComAppMessage sends a member's text to the app the way WeCom does
 // (sealed for the corp id, signed with the token): a message WeCom could
 // send arrives as it was typed; the same request with a forged signature, or
@@ -212,13 +225,7 @@ func FuzzWeComAppPlaintext(f *testing.F) {
 		}
 		status, got := r.serve(signedPost("/wecom/callback", appToken, now(), sealed, appBody(sealed)))
 		checkQueued(t, got, "msg:")
-		switch {
-		case status == http.StatusOK && len(got) <= 1,
-			status == http.StatusBadRequest && len(got) == 0,
-			status == http.StatusRequestEntityTooLarge && len(got) == 0:
-		default:
-			t.Fatalf("%q: status %d, queued %d", plain, status, len(got))
-		}
+		checkOutcome(t, plain, status, got)
 		if len(got) == 1 {
 			var m appMessage
 			if err := xml.Unmarshal(plain, &m); err != nil || m.MsgType != "text" || got[0].User != m.FromUserName {
@@ -336,13 +343,7 @@ func FuzzWeComAIBotPlaintext(f *testing.F) {
 		body, _ := json.Marshal(map[string]string{"encrypt": sealed})
 		status, got := r.serve(signedPost("/wecom/aibot", botToken, now(), sealed, body))
 		checkQueued(t, got, "aibot:")
-		switch {
-		case status == http.StatusOK && len(got) <= 1,
-			status == http.StatusBadRequest && len(got) == 0,
-			status == http.StatusRequestEntityTooLarge && len(got) == 0:
-		default:
-			t.Fatalf("%q: status %d, queued %d", plain, status, len(got))
-		}
+		checkOutcome(t, plain, status, got)
 		if len(got) == 1 {
 			var m aibotMessage
 			if err := json.Unmarshal(plain, &m); err != nil || m.MsgType != "text" || got[0].User != m.From.UserID {
