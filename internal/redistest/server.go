@@ -41,6 +41,22 @@ func StartServer(t testing.TB) *Server {
 	return s
 }
 
+// StartServerWith starts a redis-server of the test's own with the given
+// settings (e.g. "--appendfsync", "everysec") instead of StartServer's AOF
+// fsynced on every write; it is stopped at the end.
+func StartServerWith(t testing.TB, settings ...string) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := launch(dir, func(port int) []string {
+		return append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""}, settings...)
+	})
+	if err != nil {
+		t.Fatalf("redis-server: %v", err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
 // start starts a redis-server in dir with AOF fsynced on every write, so that
 // a stop and start loses nothing.
 func start(dir string) (*Server, error) {

@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"qunsu/internal/redistest"
+)
+
+var full = flag.Bool("bench.full", false, "run at full scale (make bench): a million pending deadlines, minutes of load")
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+// scale is how big a run is.
+type scale struct {
+	name string
+	// Ack latency: offered request rates, and how long each is offered.
+	ackRates []int
+	ackFor   float64 // seconds per rate
+	// Reminders: deadlines pending in all, how many fall due within dueWindow
+	// seconds, and how many complaints carry those.
+	pending, due int
+	dueWindow    float64
+	// Idle cost: how long the idle process is watched (seconds).
+	idleFor float64
+	// Summaries: open complaints, over how many projects.
+	complaints, projects int
+	// Downtime: how long everything is down while deadlines pass (seconds).
+	downFor float64
+}
+
+var (
+	smallScale = scale{name: "small", ackRates: []int{100}, ackFor: 2, pending: 20_000, due: 300, dueWindow: 6,
+		idleFor: 3, complaints: 300, projects: 20, downFor: 10}
+	fullScale = scale{name: "full", ackRates: []int{200, 1000, 3000}, ackFor: 10, pending: 1_000_000, due: 10_000, dueWindow: 60,
+		idleFor: 60, complaints: 10_000, projects: 200, downFor: 600}
+)
+
+func currentScale() scale {
+	if *full {
+		return fullScale
+	}
+	return smallScale
+}
+
+// table is one part of the report.
+type table struct {
+	title string
+	head  []string
+	rows  [][]string
+	notes []string
+}
+
+func (tb *table) add(cells ...string) { tb.rows = append(tb.rows, cells) }
+func (tb *table) note(format string, args ...any) {
+	tb.notes = append(tb.notes, fmt.Sprintf(format, args...))
+}
+func newTable(title string, head ...string) *table { return &table{title: title, head: head} }
+
+// String lays the table out in columns (CJK characters count double).
+func (tb *table) String() string {
+	widths := make([]int, len(tb.head))
+	for _, row := range append([][]string{tb.head}, tb.rows...) {
+		for i, c := range row {
+			if i < len(widths) {
+				widths[i] = max(widths[i], width(c))
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("## " + tb.title + "\n\n")
+	for _, row := range append([][]string{tb.head}, tb.rows...) {
+		for i, c := range row {
+			pad := ""
+			if i < len(widths) {
+				pad = strings.Repeat(" ", widths[i]-width(c))
+			}
+			if i == 0 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, n := range tb.notes {
+		b.WriteString("  " + n + "\n")
+	}
+	return b.String()
+}
+
+func width(s string) int {
+	w := 0
+	for _, r := range s {
+		if utf8.RuneLen(r) >= 3 {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	return w
+}
+
+// report collects the tables of a run and prints them at the end.
+var report struct {
+	mu     sync.Mutex
+	tables []*table
+}
+
+func publish(tables ...*table) {
+	report.mu.Lock()
+	defer report.mu.Unlock()
+	report.tables = append(report.tables, tables...)
+}
+
+// TestBench runs every part in turn, on a machine otherwise as quiet as the
+// caller keeps it, and prints the report.
+func TestBench(t *testing.T) {
+	sc := currentScale()
+	t.Logf("scale %s", sc.name)
+	defer func() {
+		report.mu.Lock()
+		defer report.mu.Unlock()
+		fmt.Fprintf(os.Stdout, "\n# qunsu benchmarks (%s scale)\n\n%s\n", sc.name, machine())
+		for _, tb := range report.tables {
+			fmt.Fprintln(os.Stdout, tb.String())
+		}
+	}()
+	for _, part := range parts {
+		if !t.Run(part.name, func(t *testing.T) { part.run(t, sc) }) {
+			return
+		}
+	}
+}
+
+// part is a section of the report.
+type part struct {
+	name string
+	run  func(t *testing.T, sc scale)
+}
+
+// parts are the report's sections, in the order they run.
+var parts = []part{}

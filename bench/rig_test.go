@@ -1,0 +1,172 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"qunsu/config"
+	"qunsu/internal/redistest"
+	"qunsu/internal/serveproc"
+	"qunsu/internal/slackfake"
+	"qunsu/internal/wecomfake"
+	"qunsu/store"
+)
+
+// The platforms' settings the processes run with (as the end-to-end tests of
+// cmd/qunsu and the chaos drill set them).
+const (
+	tenant       = "demo"
+	slackSecret  = "0123456789abcdef0123456789abcdef"
+	reportsChan  = "C0REPORTS"
+	managersChan = "C0MANAGERS"
+	wecomToken   = "qunsuToken2026"
+	wecomAES     = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	robotKey     = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binDir  string
+)
+
+// qunsuBinary builds the real binary once per run.
+func qunsuBinary(t *testing.T) string {
+	binOnce.Do(func() {
+		var err error
+		if binDir, err = os.MkdirTemp("", "qunsu-bench-bin-"); err != nil {
+			t.Fatal(err)
+		}
+		binPath = serveproc.Build(t, binDir)
+	})
+	if binPath == "" {
+		t.Fatal("the qunsu binary could not be built")
+	}
+	return binPath
+}
+
+// rig is the system under test: a redis-server as production runs it (AOF,
+// fsync every second), a local Slack and WeCom, and `qunsu serve` processes.
+type rig struct {
+	t     *testing.T
+	redis *redistest.Server
+	rdb   *redis.Client
+	st    *store.Store
+	slack *slackfake.Server
+	wecom *wecomfake.Server
+	dir   string
+	env   []string
+	procs []*serveproc.Proc
+}
+
+// newRig starts Redis and the fakes, and prepares n processes (not started).
+// extraEnv is added to every process's environment (e.g. QUNSU_CLOCK).
+func newRig(t *testing.T, n int, extraEnv ...string) *rig {
+	r := &rig{t: t, dir: t.TempDir()}
+	r.redis = redistest.StartServerWith(t, "--appendonly", "yes", "--appendfsync", "everysec")
+	opts, err := redis.ParseURL(r.redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.PoolSize = 64
+	r.rdb = redis.NewClient(opts)
+	t.Cleanup(func() { r.rdb.Close() })
+	r.st = store.New(r.rdb)
+
+	r.slack = slackfake.New(t)
+	r.wecom = wecomfake.New(t)
+	var everyone []string
+	for _, p := range config.Default().Tenants[0].People {
+		r.slack.AddUser(p.Slack, p.Name, p.ID+"@example.cn")
+		r.wecom.AddUser(p.WeCom, p.Name)
+		everyone = append(everyone, p.Slack)
+	}
+	r.slack.AddChannel(reportsChan, "cr-reports", false, append([]string{slackfake.BotUserID}, everyone...)...)
+	r.slack.AddChannel(managersChan, "managers", true, slackfake.BotUserID, "U03WANGFANG")
+	r.wecom.AddRobot(robotKey)
+
+	cfg := writeConfig(t, r.dir)
+	bin := qunsuBinary(t)
+	r.env = append(serveproc.Environ("QUNSU_"),
+		"QUNSU_REDIS_URL="+r.redis.URL(), "QUNSU_LOG_LEVEL=warn",
+		"QUNSU_SLACK_BOT_TOKEN="+slackfake.BotToken, "QUNSU_SLACK_SIGNING_SECRET="+slackSecret,
+		"QUNSU_SLACK_API_URL="+r.slack.APIURL(),
+		"QUNSU_WECOM_CORP_ID="+wecomfake.CorpID, "QUNSU_WECOM_AGENT_ID="+strconv.Itoa(wecomfake.AgentID),
+		"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
+		"QUNSU_WECOM_API_URL="+r.wecom.URL)
+	r.env = append(r.env, extraEnv...)
+	for i := 1; i <= n; i++ {
+		p := &serveproc.Proc{N: i, Addr: serveproc.FreeAddr(t), Bin: bin, Env: r.env,
+			Args:    []string{"serve", "--config", cfg},
+			LogPath: filepath.Join(r.dir, fmt.Sprintf("qunsu-%d.log", i)),
+			Exited: func(p *serveproc.Proc, err error) {
+				t.Errorf("qunsu %d ended by itself: %v\n%s", p.N, err, serveproc.Tail(p.LogPath, 20))
+			}}
+		r.procs = append(r.procs, p)
+	}
+	t.Cleanup(func() {
+		for _, p := range r.procs {
+			if p.Alive() {
+				p.Kill()
+			}
+		}
+		if t.Failed() {
+			for _, p := range r.procs {
+				t.Logf("qunsu %d log:\n%s", p.N, serveproc.Tail(p.LogPath, 30))
+			}
+		}
+	})
+	return r
+}
+
+// startAll starts every process.
+func (r *rig) startAll() {
+	for _, p := range r.procs {
+		if err := p.Start(); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+// writeConfig is the shipped configuration with the managers' chats on both
+// platforms.
+func writeConfig(t *testing.T, dir string) string {
+	shipped, err := os.ReadFile("../config/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(shipped), "managers: {console: 管理层}",
+		"managers: {console: 管理层, slack: "+managersChan+", wecom: \"robot:managers\"}", 1)
+	if yaml == string(shipped) {
+		t.Fatal("config/default.yaml: the managers' line changed; the benchmark cannot set its chats")
+	}
+	head := "wecom:\n  robots: {managers: " + robotKey + "}\n"
+	path := filepath.Join(dir, "company.yaml")
+	if err := os.WriteFile(path, []byte(head+yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// redisInfo reads one numeric field of INFO.
+func (r *rig) redisInfo(section, field string) int64 {
+	info, err := r.rdb.Info(r.t.Context(), section).Result()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	r.t.Fatalf("INFO %s has no %s", section, field)
+	return 0
+}
