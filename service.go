@@ -10,6 +10,20 @@ type Clock interface {
 	Now() time.Time
 }
 
+// PacedClock is a simulated clock that runs Rate times as fast as the wall
+// clock; waits and leases measured on it are that much shorter in wall time.
+type PacedClock interface {
+	Clock
+	Rate() float64
+}
+
+// SteppedClock is a simulated clock moved by hand: Moved is closed the next
+// time it moves, so that whoever waits for a time on it looks again.
+type SteppedClock interface {
+	Clock
+	Moved() <-chan struct{}
+}
+
 // Change is one atomic write: a complaint with its new timeline entries, the
 // timers it adds and removes, and the messages it sends. Either all of it is
 // stored or none.

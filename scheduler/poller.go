@@ -7,20 +7,32 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"qunsu"
 )
 
-// Poller claims due timers and fires them.
+// Poller claims due timers and fires them. Between rounds it sleeps until the
+// queue's head comes due, waking early when Wake says an earlier timer was
+// queued; so an idle poller costs Redis a few commands per MaxWait, however
+// many timers wait.
 type Poller struct {
 	Queue   qunsu.TimerQueue
 	Handler qunsu.TimerHandler
 	Clock   qunsu.Clock
 	Tenants []string
-	Lease   time.Duration // how long a claimed timer is ours before others may take it
+	Lease   time.Duration // wall time a claimed timer is ours before others may take it
 	Batch   int           // timers claimed per round trip
-	MaxWait time.Duration // longest sleep between polls, so timers queued meanwhile are seen
+	Workers int           // timers of different complaints fired at once
+	// Wake signals that a timer due before the queue's head was queued
+	// (store.Wakeups); optional.
+	Wake <-chan struct{}
+	// MaxWait is the longest sleep between rounds: how late a timer may be when
+	// its wake-up was lost (the connection to Redis dropped meanwhile), or
+	// without Wake.
+	MaxWait time.Duration
 	Log     *slog.Logger
 	Meter   qunsu.Meter // optional
 	// Stop, when closed, ends Run gracefully: no timer is claimed any more,
@@ -36,13 +48,27 @@ func (p *Poller) defaults() {
 	if p.Batch <= 0 {
 		p.Batch = 100
 	}
+	if p.Workers <= 0 {
+		p.Workers = 8
+	}
 	if p.MaxWait <= 0 {
 		p.MaxWait = 100 * time.Millisecond
+		if p.Wake != nil {
+			p.MaxWait = 10 * time.Second
+		}
 	}
 	if p.Log == nil {
 		p.Log = slog.Default()
 	}
 	p.Meter = qunsu.MeterOrNop(p.Meter)
+}
+
+// rate is how many seconds of the poller's clock pass per wall second.
+func (p *Poller) rate() float64 {
+	if c, ok := p.Clock.(qunsu.PacedClock); ok && c.Rate() > 0 {
+		return c.Rate()
+	}
+	return 1
 }
 
 // RunDue fires every timer due now, for every tenant, and returns how many.
@@ -58,10 +84,11 @@ func (p *Poller) RunDue(ctx context.Context) (int, error) {
 func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) {
 	fired := 0
 	var errs []error
+	lease := time.Duration(float64(p.Lease) * p.rate()) // on the clock the queue is scored by
 	for _, tenant := range p.Tenants {
 		for !closed(quit) {
 			p.Meter.Beat("poller", "")
-			due, err := p.Queue.Claim(ctx, tenant, p.Clock.Now(), p.Lease, p.Batch)
+			due, err := p.Queue.Claim(ctx, tenant, p.Clock.Now(), lease, p.Batch)
 			if err != nil {
 				// On Redis Cluster a tenant's master may be down while others
 				// answer: their timers still fire.
@@ -69,20 +96,50 @@ func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) 
 				break
 			}
 			p.Meter.TimersClaimed(len(due))
-			for _, d := range due {
-				if err := p.Handler.Fire(ctx, tenant, d); err != nil {
-					p.Log.Error("timer failed", "tenant", tenant, "complaint", d.Complaint, "timer", d.Member(), "err", err)
-					continue
-				}
-				p.Meter.TimerFired(p.Clock.Now().Sub(d.Due))
-				fired++
-			}
+			fired += p.fire(ctx, tenant, due)
 			if len(due) == 0 { // firing may queue a next stage that is already due: go on until none is
 				break
 			}
 		}
 	}
 	return fired, errors.Join(errs...)
+}
+
+// fire fires claimed timers, those of different complaints at once (up to
+// Workers), those of one complaint in the order claimed, and returns how many
+// fired.
+func (p *Poller) fire(ctx context.Context, tenant string, due []qunsu.Scheduled) int {
+	var byComplaint [][]qunsu.Scheduled
+	index := map[string]int{}
+	for _, d := range due {
+		i, ok := index[d.Complaint]
+		if !ok {
+			i = len(byComplaint)
+			index[d.Complaint] = i
+			byComplaint = append(byComplaint, nil)
+		}
+		byComplaint[i] = append(byComplaint[i], d)
+	}
+	var fired atomic.Int64
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, p.Workers)
+	for _, timers := range byComplaint {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			for _, d := range timers {
+				if err := p.Handler.Fire(ctx, tenant, d); err != nil {
+					p.Log.Error("timer failed", "tenant", tenant, "complaint", d.Complaint, "timer", d.Member(), "err", err)
+					continue
+				}
+				p.Meter.TimerFired(p.Clock.Now().Sub(d.Due))
+				fired.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(fired.Load())
 }
 
 // Next returns the earliest due time over all tenants.
@@ -102,13 +159,15 @@ func (p *Poller) Next(ctx context.Context) (time.Time, bool, error) {
 }
 
 // Run fires timers as they come due until Stop is closed or ctx ends. It
-// sleeps until the next due time, but never longer than MaxWait.
+// sleeps until the next due time, or until Wake or the clock being moved by
+// hand says to look again, but never longer than MaxWait.
 func (p *Poller) Run(ctx context.Context) error {
 	p.defaults()
 	quit := p.Stop
 	if quit == nil {
 		quit = ctx.Done()
 	}
+	wake := p.Wake
 	failures := 0
 	for !closed(quit) && ctx.Err() == nil {
 		_, err := p.runDue(ctx, quit)
@@ -116,17 +175,27 @@ func (p *Poller) Run(ctx context.Context) error {
 		wait := p.MaxWait
 		if failures > 0 {
 			// Redis is away: look again soon, but not ten times a second.
-			wait = min(p.MaxWait<<min(failures, 4), time.Second)
+			wait = min(100*time.Millisecond<<min(failures, 4), time.Second)
 		} else if next, ok, err := p.Next(ctx); err == nil && ok {
-			if d := next.Sub(p.Clock.Now()); d < wait {
-				wait = max(d, time.Millisecond)
-			}
+			d := time.Duration(float64(next.Sub(p.Clock.Now())) / p.rate())
+			wait = min(wait, max(d, time.Millisecond))
 		}
+		var moved <-chan struct{}
+		if c, ok := p.Clock.(qunsu.SteppedClock); ok {
+			moved = c.Moved()
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-quit:
 		case <-ctx.Done():
-		case <-time.After(wait):
+		case <-timer.C:
+		case <-moved:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil // ctx is ending
+			}
 		}
+		timer.Stop()
 	}
 	return nil
 }

@@ -212,7 +212,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
 		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t)}
-	res, err := commitScript.Run(ctx, s.rdb, keys, arg).Text()
+	res, err := commitScript.Run(ctx, s.rdb, keys, arg, wakeChannel(t)).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}

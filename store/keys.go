@@ -12,6 +12,7 @@ func openKey(tenant string) string          { return tag(tenant) + ":open" }    
 func seqKey(tenant, day string) string      { return tag(tenant) + ":seq:" + day } // counter of a day's ids
 func timersKey(tenant string) string        { return tag(tenant) + ":timers" }     // zset member -> due ms
 func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }   // zset member -> lease end ms
+func wakeChannel(tenant string) string      { return tag(tenant) + ":wake" }       // pub/sub: a timer due before the queue's head
 func dueKey(tenant string) string           { return tag(tenant) + ":due" }        // hash member -> due ms, while in flight
 func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }     // stream: k (idempotency key), m (message JSON)
 func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }      // stream: m (inbound JSON)

@@ -6,6 +6,8 @@ import "github.com/redis/go-redis/v9"
 //
 // KEYS: 1 complaint hash, 2 timeline, 3 all index, 4 open index, 5 timers,
 // 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key, 11 role changes.
+// ARGV 2 is the tenant's wake-up channel: a timer due before every queued one
+// is published there, so that pollers asleep until the old head look again.
 //
 //	ARGV: 1 payload JSON {
 //	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
@@ -28,7 +30,16 @@ if p.has == "1" then
   if p.open == "1" then redis.call("ZADD", KEYS[4], p.score, p.id) else redis.call("ZREM", KEYS[4], p.id) end
 end
 for _, m in ipairs(p.unschedule) do redis.call("ZREM", KEYS[5], m) end
-for _, s in ipairs(p.schedule) do redis.call("ZADD", KEYS[5], s[2], s[1]) end
+if #p.schedule > 0 then
+  local head = redis.call("ZRANGE", KEYS[5], 0, 0, "WITHSCORES")[2]
+  local earliest = nil
+  for _, s in ipairs(p.schedule) do
+    redis.call("ZADD", KEYS[5], s[2], s[1])
+    local due = tonumber(s[2])
+    if earliest == nil or due < earliest then earliest = due end
+  end
+  if head == nil or earliest < tonumber(head) then redis.call("PUBLISH", ARGV[2], string.format("%d", earliest)) end
+end
 if p.claimed ~= "" then
   redis.call("ZREM", KEYS[6], p.claimed)
   redis.call("HDEL", KEYS[7], p.claimed)

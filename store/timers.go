@@ -59,7 +59,46 @@ func (s *Store) Schedule(ctx context.Context, tenant string, timers ...qunsu.Sch
 	if err := s.rdb.ZAdd(ctx, timersKey(tenant), zs...).Err(); err != nil {
 		return fmt.Errorf("store: schedule: %w", err)
 	}
+	// Rare (jobs at start, tests): waking every poller costs nothing worth
+	// saving by comparing with the queue's head first.
+	if err := s.rdb.Publish(ctx, wakeChannel(tenant), "schedule").Err(); err != nil {
+		return fmt.Errorf("store: schedule: %w", err)
+	}
 	return nil
+}
+
+// Wakeups signals whenever a timer due before every other queued one is
+// queued for one of tenants, by any process, so that a poller asleep until the
+// queue's head looks again. Signals are coalesced; while the connection to
+// Redis is down they are lost, so pollers still look now and then. The channel
+// is closed when ctx ends.
+func (s *Store) Wakeups(ctx context.Context, tenants []string) <-chan struct{} {
+	channels := make([]string, len(tenants))
+	for i, t := range tenants {
+		channels[i] = wakeChannel(t)
+	}
+	sub := s.rdb.Subscribe(ctx, channels...)
+	out := make(chan struct{}, 1)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		in := sub.Channel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-in:
+				if !ok {
+					return
+				}
+				select {
+				case out <- struct{}{}:
+				default: // one signal pending is enough
+				}
+			}
+		}
+	}()
+	return out
 }
 
 // Due returns a queued timer's due time.

@@ -29,6 +29,9 @@ func (c rateClock) Now() time.Time {
 	return c.start.Add(time.Duration(float64(time.Since(c.origin)) * c.rate))
 }
 
+// Rate is how many simulated seconds pass per wall second (qunsu.PacedClock).
+func (c rateClock) Rate() float64 { return c.rate }
+
 // parseClock reads a QUNSU_CLOCK value. Without a rate the clock runs at the
 // wall clock's pace; without an origin it starts when it is read.
 func parseClock(spec string) (qunsu.Clock, error) {

@@ -122,7 +122,12 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 	// what posts it. Those that do and post must beat for serve to be ready.
 	sources, producers, senders := stage{}, stage{watched: true}, stage{watched: true}
 	producers.add("poller", func(stop <-chan struct{}) func(context.Context) error {
-		return (&scheduler.Poller{Queue: st, Handler: engine, Clock: env.clock, Tenants: ids, Log: log, Meter: health, Stop: stop}).Run
+		return func(ctx context.Context) error {
+			subscribed, unsubscribe := context.WithCancel(ctx)
+			defer unsubscribe()
+			return (&scheduler.Poller{Queue: st, Handler: engine, Clock: env.clock, Tenants: ids, Log: log, Meter: health,
+				Wake: st.Wakeups(subscribed, ids), Stop: stop}).Run(ctx)
+		}
 	})
 	producers.add("intake", func(stop <-chan struct{}) func(context.Context) error {
 		return (&bot.Intake{Inbox: st, Handler: inbound, Tenants: ids, Consumer: bot.Consumer("intake"), Poll: readWait,
