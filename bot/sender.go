@@ -344,6 +344,9 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 		sleep(ctx.Done(), time.Until(l.next)) // before the claim, so that no lease is spent waiting
 		state, tried, err := s.Outbox.BeginSend(ctx, tenant, s.Platform, m.Key, s.Consumer, s.Lease)
 		if err != nil {
+			if ctx.Err() != nil {
+				return // stopped: left to be resumed
+			}
 			log.Error("claim failed", "err", err)
 			sleep(s.quit, s.Backoff.Wait(n))
 			continue

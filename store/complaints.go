@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,6 +18,8 @@ import (
 // qunsu.Memory on Redis.
 type Store struct {
 	rdb redis.UniversalClient
+	// reclaimed is when each stream reader last took over abandoned entries.
+	reclaimed sync.Map
 }
 
 var (

@@ -13,12 +13,17 @@ import (
 // those another consumer left unfinished for longer than idle (it died), then
 // new ones, waiting up to block for those (0: no wait). The group is created on
 // first use from the start of the stream, so nothing written before is missed.
+// An idle reader costs one blocking read per block: unfinished entries are
+// looked for a few times per idle only, and the group is created only when a
+// read finds it missing.
 func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max int, idle, block time.Duration) ([]redis.XMessage, error) {
-	if err := s.rdb.XGroupCreateMkStream(ctx, key, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return nil, fmt.Errorf("group: %w", err)
+	msgs, err := s.reclaim(ctx, key, group, consumer, max, idle)
+	if isNoGroup(err) {
+		if err := s.rdb.XGroupCreateMkStream(ctx, key, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+			return nil, fmt.Errorf("group: %w", err)
+		}
+		msgs, err = s.reclaim(ctx, key, group, consumer, max, idle)
 	}
-	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: key, Group: group, Consumer: consumer,
-		MinIdle: idle, Start: "0", Count: int64(max)}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("reclaim: %w", err)
 	}
@@ -31,6 +36,9 @@ func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max 
 	}
 	streams, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: consumer,
 		Streams: []string{key, ">"}, Count: int64(max - len(msgs)), Block: blockFor}).Result()
+	if isNoGroup(err) { // deleted since it was last seen: make it again next time
+		s.reclaimed.Delete(readerKey(key, group, consumer))
+	}
 	if err != nil && err != redis.Nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
@@ -39,3 +47,22 @@ func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max 
 	}
 	return msgs, nil
 }
+
+// reclaim takes over the entries of the group left unfinished for longer than
+// idle, unless this consumer looked less than idle/4 ago.
+func (s *Store) reclaim(ctx context.Context, key, group, consumer string, max int, idle time.Duration) ([]redis.XMessage, error) {
+	reader := readerKey(key, group, consumer)
+	if last, ok := s.reclaimed.Load(reader); ok && time.Since(last.(time.Time)) < idle/4 {
+		return nil, nil
+	}
+	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: key, Group: group, Consumer: consumer,
+		MinIdle: idle, Start: "0", Count: int64(max)}).Result()
+	if err == nil {
+		s.reclaimed.Store(reader, time.Now())
+	}
+	return msgs, err
+}
+
+func isNoGroup(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOGROUP") }
+
+func readerKey(key, group, consumer string) string { return key + "\x00" + group + "\x00" + consumer }

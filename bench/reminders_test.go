@@ -1,0 +1,184 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"qunsu"
+	"qunsu/internal/serveproc"
+)
+
+// lateness is what became of a set of due timers: how late each fired (or
+// was delivered), and how many fired early, twice, or never.
+type lateness struct {
+	late                 latencies
+	early, doubled, miss int
+	first, last          time.Time // the earliest and latest firing
+}
+
+func (l lateness) row(name string) []string {
+	s := l.late.sorted()
+	return []string{name, fmt.Sprint(len(l.late)), ms(s.quantile(0.5)), ms(s.quantile(0.99)), ms(s.quantile(1)),
+		fmt.Sprint(l.early), fmt.Sprint(l.doubled), fmt.Sprint(l.miss)}
+}
+
+var latenessHead = []string{"", "fired", "p50 late", "p99 late", "max late", "early", "doubled", "missed"}
+
+// dueSet is the timers a run waits for, by queue member, with their due time.
+type dueSet map[string]time.Time
+
+// spread gives each timer a due time within [from, from+window), evenly.
+func spread(timers []qunsu.Timer, from time.Time, window time.Duration) dueSet {
+	out := make(dueSet, len(timers))
+	for i, tm := range timers {
+		out[tm.Member()] = from.Add(time.Duration(int64(window) * int64(i) / int64(len(timers)))).Truncate(time.Millisecond)
+	}
+	return out
+}
+
+// schedule queues the set through the store, which wakes the pollers.
+func (d dueSet) schedule(t *testing.T, r *rig, tenant string) {
+	var all []qunsu.Scheduled
+	for member, due := range d {
+		tm, _ := qunsu.ParseTimer(member)
+		all = append(all, qunsu.Scheduled{Timer: tm, Due: due})
+	}
+	for chunk := range slices.Chunk(all, 1000) {
+		if err := r.st.Schedule(context.Background(), tenant, chunk...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// committed reads, from the outbox, when each timer of the set had its
+// reminder written: an entry's id is Redis's clock when it was added, and a
+// reminder's first message carries the timer as its key.
+func (d dueSet) committed(t *testing.T, r *rig, tenant string) lateness {
+	seen := map[string]int{}
+	var l lateness
+	start := "-"
+	for {
+		entries, err := r.rdb.XRangeN(context.Background(), "{t:"+tenant+"}:outbox", start, "+", 10_000).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			key, _ := e.Values["k"].(string)
+			due, ok := d[key]
+			if !ok {
+				continue
+			}
+			seen[key]++
+			if seen[key] > 1 {
+				l.doubled++
+				continue
+			}
+			at := time.UnixMilli(idMillis(e.ID))
+			l.note(at, due)
+		}
+		if len(entries) < 10_000 {
+			break
+		}
+		start = "(" + entries[len(entries)-1].ID
+	}
+	l.miss = len(d) - len(seen)
+	return l
+}
+
+func (l *lateness) note(at, due time.Time) {
+	if at.Before(due) {
+		l.early++
+	}
+	l.late = append(l.late, max(at.Sub(due), 0))
+	if l.first.IsZero() || at.Before(l.first) {
+		l.first = at
+	}
+	if at.After(l.last) {
+		l.last = at
+	}
+}
+
+// delivered reads, from the local Slack, when each timer's reminder was posted
+// (its metadata carries the key).
+func (d dueSet) delivered(r *rig) lateness {
+	seen := map[string]int{}
+	var l lateness
+	for _, c := range r.slack.Calls("chat.postMessage") {
+		if c.Error != "" || c.Status != 200 {
+			continue
+		}
+		var meta struct {
+			Payload struct {
+				Key string `json:"key"`
+			} `json:"event_payload"`
+		}
+		json.Unmarshal([]byte(c.Params["metadata"]), &meta)
+		due, ok := d[meta.Payload.Key]
+		if !ok {
+			continue
+		}
+		seen[meta.Payload.Key]++
+		if seen[meta.Payload.Key] > 1 {
+			l.doubled++
+			continue
+		}
+		l.note(c.At, due)
+	}
+	l.miss = len(d) - len(seen)
+	return l
+}
+
+// waitCommitted waits until every timer of the set has its reminder written,
+// or timeout passes.
+func (d dueSet) waitCommitted(t *testing.T, r *rig, tenant string, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if d.committed(t, r, tenant).miss == 0 {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// peakRSS reads the peak resident memory of the running processes.
+func peakRSS(t *testing.T, procs []*serveproc.Proc) int64 {
+	var peak int64
+	for _, p := range procs {
+		if !p.Alive() {
+			continue
+		}
+		if rss, err := serveproc.PeakRSS(p.Pid()); err == nil {
+			peak = max(peak, rss)
+		} else {
+			t.Logf("qunsu %d: %v", p.N, err)
+		}
+	}
+	return peak
+}
+
+func resetPeakRSS(procs []*serveproc.Proc) {
+	for _, p := range procs {
+		if p.Alive() {
+			serveproc.ResetPeakRSS(p.Pid())
+		}
+	}
+}
+
+// checkTimers fails the test for what must hold at any speed.
+func checkTimers(t *testing.T, what string, l lateness) {
+	if l.early > 0 || l.doubled > 0 || l.miss > 0 {
+		t.Errorf("%s: %d early, %d doubled, %d missed; want none", what, l.early, l.doubled, l.miss)
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}

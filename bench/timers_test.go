@@ -1,0 +1,185 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"qunsu/internal/serveproc"
+)
+
+// benchTimers measures the deadline queue: Redis memory per pending deadline;
+// reminder lateness with sc.pending pending and sc.due due within a window,
+// three qunsu processes and one SIGKILLed halfway, next to asynq doing the
+// same on the same Redis; the cost of the idle process; and catching up after
+// downtime.
+func benchTimers(t *testing.T, sc scale) {
+	s := shippedSettings(t)
+	// Slack only: WeCom allows a member 30 messages a minute, and the same
+	// people are in every team, so 10,000 reminders would take WeCom hours to
+	// take (qunsu paces itself to its limits), and the idle process would
+	// still be posting.
+	r := newRig(t, 3, "QUNSU_WECOM_CORP_ID=")
+	ctx := context.Background()
+	window := time.Duration(sc.dueWindow * float64(time.Second))
+
+	// Set-up: the complaints whose reminders come due, then the deadlines of
+	// every other complaint, due later than anything the run reaches.
+	setup := time.Now()
+	ids := reportComplaints(t, r, s, sc.due, setup)
+	timersKey := "{t:" + s.Tenant + "}:timers"
+	before, _ := r.rdb.ZCard(ctx, timersKey).Result()
+	memBefore := r.redisInfo("memory", "used_memory")
+	addFillers(t, r, s, sc.pending, setup.Add(2*time.Hour), setup.Add(30*24*time.Hour))
+	memAfter := r.redisInfo("memory", "used_memory")
+	queueBytes, err := r.rdb.MemoryUsage(ctx, timersKey, 0).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("set-up: %d complaints and %d deadlines in %.1fs", len(ids), sc.pending, time.Since(setup).Seconds())
+	mem := newTable("Redis memory per pending deadline",
+		"measure", "pending", "bytes", "per deadline")
+	mem.add("the queue (MEMORY USAGE of the sorted set)", fmt.Sprint(sc.pending), fmt.Sprint(queueBytes),
+		fmt.Sprintf("%d B", queueBytes/int64(sc.pending)))
+	added := int64(sc.pending) - before
+	mem.add("used_memory grown by the deadlines added", fmt.Sprint(added), fmt.Sprint(memAfter-memBefore),
+		fmt.Sprintf("%d B", (memAfter-memBefore)/added))
+	mem.note("target: at most 300 B per pending deadline. A member names complaint, task, generation and stage, e.g. %q.",
+		"task|QS-20261201-0001|report6h|0|1")
+	mem.note("The complaints themselves are stored once each, apart from their deadlines (%d B each here, for %d deadlines on average).",
+		complaintBytes(t, r, s.Tenant, ids), int(before)/len(ids))
+
+	// Reminders: three processes; the due timers spread over the window; the
+	// second process SIGKILLed halfway.
+	r.startAll()
+	first := earliestTimers(t, r, s.Tenant, ids)
+	start := time.Now().Add(3 * time.Second)
+	due := spread(slices.Collect(maps.Values(first)), start, window)
+	resetPeakRSS(r.procs)
+	due.schedule(t, r, s.Tenant)
+	var killed sync.WaitGroup
+	killed.Add(1)
+	go func() {
+		defer killed.Done()
+		time.Sleep(time.Until(start.Add(window / 2)))
+		r.procs[1].Kill()
+	}()
+	time.Sleep(time.Until(start.Add(window)))
+	killed.Wait()
+	// A timer the killed process held is taken back when its 30 s lease ends.
+	due.waitCommitted(t, r, s.Tenant, 45*time.Second)
+	fired := due.committed(t, r, s.Tenant)
+	rssLoad := peakRSS(t, r.procs)
+	waitFor(60*time.Second, func() bool { return due.delivered(r).miss == 0 })
+	posted := due.delivered(r)
+	checkTimers(t, "qunsu reminders written", fired)
+	checkTimers(t, "qunsu reminders posted to Slack", posted)
+
+	// Idle: one process left, nothing due, the queue as full.
+	r.procs[2].Stop()
+	idle := measureIdle(t, r, r.procs[0], sc.idleFor)
+
+	// asynq: the same on the same Redis, once qunsu is stopped.
+	r.procs[0].Stop()
+	peer := runAsynq(t, r, sc) // reported, not checked: asynq's own guarantees differ
+
+	lat := newTable(fmt.Sprintf("Reminder lateness: %d pending, %d due within %s, 3 processes, one SIGKILLed halfway", sc.pending, sc.due, window),
+		latenessHead...)
+	lat.add(fired.row("qunsu: reminder written (outbox)")...)
+	lat.add(posted.row("qunsu: reminder posted (local Slack)")...)
+	lat.add(peer.row("asynq v0.26.0: task handler started")...)
+	p99q, p99a := fired.late.sorted().quantile(0.99), peer.late.sorted().quantile(0.99)
+	lat.note("p99 ratio asynq/qunsu: %s (target: qunsu at least 10× better, p99 under 250 ms, none early, doubled or missed)",
+		strings.TrimPrefix(ratio(p99a, max(p99q, time.Millisecond)), "×")+"×")
+	lat.note("Lateness is measured on Redis's clock (the outbox entry's id) for qunsu, on the worker's clock for asynq; both on this machine.")
+	lat.note("asynq runs as shipped: its forwarder moves due tasks every 5 s and scores in whole seconds; 8 workers per process, as qunsu fires 8 at once.")
+	lat.note("Peak RSS of a qunsu process during the run: %s.", mib(rssLoad))
+	publish(mem, lat, idle)
+}
+
+// complaintBytes is the Redis memory of one complaint (hash and timeline).
+func complaintBytes(t *testing.T, r *rig, tenant string, ids []string) int64 {
+	ctx := context.Background()
+	c, _ := r.rdb.MemoryUsage(ctx, "{t:"+tenant+"}:c:"+ids[0], 0).Result()
+	tl, _ := r.rdb.MemoryUsage(ctx, "{t:"+tenant+"}:tl:"+ids[0], 0).Result()
+	return c + tl
+}
+
+// measureIdle watches a process with nothing to do for secs seconds: its CPU,
+// the commands Redis served (nobody else is talking to it), and its memory.
+func measureIdle(t *testing.T, r *rig, p *serveproc.Proc, secs float64) *table {
+	ctx := context.Background()
+	time.Sleep(3 * time.Second) // let the senders finish and the loops settle
+	pid := p.Pid()
+	serveproc.ResetPeakRSS(pid)
+	stats0, err := r.rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu0, err := serveproc.CPUTime(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	time.Sleep(time.Duration(secs * float64(time.Second)))
+	cpu1, _ := serveproc.CPUTime(pid)
+	elapsed := time.Since(began)
+	stats1, err := r.rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rss, _ := serveproc.PeakRSS(pid)
+	calls := commandCalls(stats1)
+	for cmd, n := range commandCalls(stats0) {
+		calls[cmd] -= n
+	}
+	calls["info"]-- // the harness's own second INFO
+	var total int64
+	var top []string
+	for _, cmd := range slices.Sorted(maps.Keys(calls)) {
+		if calls[cmd] > 0 {
+			total += calls[cmd]
+			top = append(top, fmt.Sprintf("%s %.2f/s", cmd, float64(calls[cmd])/elapsed.Seconds()))
+		}
+	}
+	idle := newTable("Idle cost with the queue full", "measure", "value", "target")
+	idle.add("CPU of the qunsu process", fmt.Sprintf("%.2f %% of a core", 100*float64(cpu1-cpu0)/float64(elapsed)), "under 2 %")
+	idle.add("Redis commands per second", fmt.Sprintf("%.2f", float64(total)/elapsed.Seconds()), "no scan of the queue")
+	idle.add("peak RSS of the process", mib(rss), "under 100 MiB")
+	idle.note("Watched for %.0f s; one process serving one tenant on Slack. Commands: %s.", elapsed.Seconds(), strings.Join(top, ", "))
+	return idle
+}
+
+// commandCalls reads the calls per command from INFO commandstats.
+func commandCalls(info string) map[string]int64 {
+	out := map[string]int64{}
+	for _, line := range strings.Split(info, "\r\n") {
+		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
+		if !ok || !strings.HasPrefix(line, "cmdstat_") {
+			continue
+		}
+		var n int64
+		fmt.Sscan(strings.SplitN(rest, ",", 2)[0], &n)
+		out[name] = n
+	}
+	return out
+}
+
+// waitFor polls cond every 200 ms until it holds or timeout passes.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
