@@ -17,8 +17,18 @@ import (
 // was delivered), and how many fired early, twice, or never.
 type lateness struct {
 	late                 latencies
+	at                   []time.Time // when each fired
 	early, doubled, miss int
 	first, last          time.Time // the earliest and latest firing
+}
+
+// since is how long after start each fired, sorted.
+func (l lateness) since(start time.Time) latencies {
+	out := make(latencies, len(l.at))
+	for i, at := range l.at {
+		out[i] = at.Sub(start)
+	}
+	return out.sorted()
 }
 
 func (l lateness) row(name string) []string {
@@ -95,6 +105,7 @@ func (l *lateness) note(at, due time.Time) {
 		l.early++
 	}
 	l.late = append(l.late, max(at.Sub(due), 0))
+	l.at = append(l.at, at)
 	if l.first.IsZero() || at.Before(l.first) {
 		l.first = at
 	}

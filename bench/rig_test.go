@@ -69,6 +69,15 @@ type rig struct {
 // newRig starts Redis and the fakes, and prepares n processes (not started).
 // extraEnv is added to every process's environment (e.g. QUNSU_CLOCK).
 func newRig(t *testing.T, n int, extraEnv ...string) *rig {
+	return startRig(t, n, true, extraEnv)
+}
+
+// newSlackRig is newRig with Slack the only platform.
+func newSlackRig(t *testing.T, n int) *rig {
+	return startRig(t, n, false, nil)
+}
+
+func startRig(t *testing.T, n int, wecom bool, extraEnv []string) *rig {
 	r := &rig{t: t, dir: t.TempDir()}
 	r.redis = redistest.StartServerWith(t, "--appendonly", "yes", "--appendfsync", "everysec")
 	opts, err := redis.ParseURL(r.redis.URL())
@@ -92,15 +101,18 @@ func newRig(t *testing.T, n int, extraEnv ...string) *rig {
 	r.slack.AddChannel(managersChan, "managers", true, slackfake.BotUserID, "U03WANGFANG")
 	r.wecom.AddRobot(robotKey)
 
-	cfg := writeConfig(t, r.dir)
+	cfg := writeConfig(t, r.dir, wecom)
 	bin := qunsuBinary(t)
 	r.env = append(serveproc.Environ("QUNSU_"),
 		"QUNSU_REDIS_URL="+r.redis.URL(), "QUNSU_LOG_LEVEL=warn",
 		"QUNSU_SLACK_BOT_TOKEN="+slackfake.BotToken, "QUNSU_SLACK_SIGNING_SECRET="+slackSecret,
-		"QUNSU_SLACK_API_URL="+r.slack.APIURL(),
-		"QUNSU_WECOM_CORP_ID="+wecomfake.CorpID, "QUNSU_WECOM_AGENT_ID="+strconv.Itoa(wecomfake.AgentID),
-		"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
-		"QUNSU_WECOM_API_URL="+r.wecom.URL)
+		"QUNSU_SLACK_API_URL="+r.slack.APIURL())
+	if wecom {
+		r.env = append(r.env,
+			"QUNSU_WECOM_CORP_ID="+wecomfake.CorpID, "QUNSU_WECOM_AGENT_ID="+strconv.Itoa(wecomfake.AgentID),
+			"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
+			"QUNSU_WECOM_API_URL="+r.wecom.URL)
+	}
 	r.env = append(r.env, extraEnv...)
 	for i := 1; i <= n; i++ {
 		p := &serveproc.Proc{N: i, Addr: serveproc.FreeAddr(t), Bin: bin, Env: r.env,
@@ -135,9 +147,9 @@ func (r *rig) startAll() {
 	}
 }
 
-// writeConfig is the shipped configuration with the managers' chats on both
-// platforms.
-func writeConfig(t *testing.T, dir string) string {
+// writeConfig is the shipped configuration with the managers' chats on Slack,
+// and on WeCom if it is on.
+func writeConfig(t *testing.T, dir string, wecom bool) string {
 	shipped, err := os.ReadFile("../config/default.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +159,10 @@ func writeConfig(t *testing.T, dir string) string {
 	if yaml == string(shipped) {
 		t.Fatal("config/default.yaml: the managers' line changed; the benchmark cannot set its chats")
 	}
-	head := "wecom:\n  robots: {managers: " + robotKey + "}\n"
+	head := ""
+	if wecom {
+		head = "wecom:\n  robots: {managers: " + robotKey + "}\n"
+	}
 	path := filepath.Join(dir, "company.yaml")
 	if err := os.WriteFile(path, []byte(head+yaml), 0o644); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func benchTimers(t *testing.T, sc scale) {
 	// people are in every team, so 10,000 reminders would take WeCom hours to
 	// take (qunsu paces itself to its limits), and the idle process would
 	// still be posting.
-	r := newRig(t, 3, "QUNSU_WECOM_CORP_ID=")
+	r := newSlackRig(t, 3)
 	ctx := context.Background()
 	window := time.Duration(sc.dueWindow * float64(time.Second))
 
@@ -63,12 +63,14 @@ func benchTimers(t *testing.T, sc scale) {
 	resetPeakRSS(r.procs)
 	due.schedule(t, r, s.Tenant)
 	var killed sync.WaitGroup
-	killed.Add(1)
-	go func() {
-		defer killed.Done()
-		time.Sleep(time.Until(start.Add(window / 2)))
-		r.procs[1].Kill()
-	}()
+	if sc.kill {
+		killed.Add(1)
+		go func() {
+			defer killed.Done()
+			time.Sleep(time.Until(start.Add(window / 2)))
+			r.procs[1].Kill()
+		}()
+	}
 	time.Sleep(time.Until(start.Add(window)))
 	killed.Wait()
 	// A timer the killed process held is taken back when its 30 s lease ends.
@@ -81,14 +83,31 @@ func benchTimers(t *testing.T, sc scale) {
 	checkTimers(t, "qunsu reminders posted to Slack", posted)
 
 	// Idle: one process left, nothing due, the queue as full.
-	r.procs[2].Stop()
+	for _, p := range r.procs[1:] {
+		if p.Alive() {
+			p.Stop()
+		}
+	}
 	idle := measureIdle(t, r, r.procs[0], sc.idleFor)
 
-	// asynq: the same on the same Redis, once qunsu is stopped.
+	// Downtime: everything stopped while the complaints' next reminders fall
+	// due over sc.downFor; then the three processes start at once.
 	r.procs[0].Stop()
+	down := catchUp(t, r, s.Tenant, ids, sc.downFor)
+
+	// asynq: the same on the same Redis, once qunsu is stopped.
+	for _, p := range r.procs {
+		if p.Alive() {
+			p.Stop()
+		}
+	}
 	peer := runAsynq(t, r, sc) // reported, not checked: asynq's own guarantees differ
 
-	lat := newTable(fmt.Sprintf("Reminder lateness: %d pending, %d due within %s, 3 processes, one SIGKILLed halfway", sc.pending, sc.due, window),
+	title := fmt.Sprintf("Reminder lateness: %d pending, %d due within %s, 3 processes", sc.pending, sc.due, window)
+	if sc.kill {
+		title += ", one SIGKILLed halfway"
+	}
+	lat := newTable(title,
 		latenessHead...)
 	lat.add(fired.row("qunsu: reminder written (outbox)")...)
 	lat.add(posted.row("qunsu: reminder posted (local Slack)")...)
@@ -99,7 +118,7 @@ func benchTimers(t *testing.T, sc scale) {
 	lat.note("Lateness is measured on Redis's clock (the outbox entry's id) for qunsu, on the worker's clock for asynq; both on this machine.")
 	lat.note("asynq runs as shipped: its forwarder moves due tasks every 5 s and scores in whole seconds; 8 workers per process, as qunsu fires 8 at once.")
 	lat.note("Peak RSS of a qunsu process during the run: %s.", mib(rssLoad))
-	publish(mem, lat, idle)
+	publish(mem, lat, idle, down)
 }
 
 // complaintBytes is the Redis memory of one complaint (hash and timeline).
@@ -182,4 +201,44 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// catchUp queues the next reminder of each complaint as due at some moment of
+// the last downFor seconds, as if every process had been down meanwhile (Redis
+// cannot tell the difference), starts the three processes at once, and
+// reports how soon after the start every overdue reminder was written and
+// posted.
+func catchUp(t *testing.T, r *rig, tenant string, ids []string, downFor float64) *table {
+	down := time.Duration(downFor * float64(time.Second))
+	next := earliestTimers(t, r, tenant, ids)
+	overdue := spread(slices.Collect(maps.Values(next)), time.Now().Add(-down), down)
+	overdue.schedule(t, r, tenant)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, p := range r.procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Start(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ready := time.Since(start)
+	resetPeakRSS(r.procs)
+	overdue.waitCommitted(t, r, tenant, 60*time.Second)
+	written := overdue.committed(t, r, tenant)
+	waitFor(60*time.Second, func() bool { return overdue.delivered(r).miss == 0 })
+	posted := overdue.delivered(r)
+	rss := peakRSS(t, r.procs)
+	checkTimers(t, "overdue reminders written", written)
+	checkTimers(t, "overdue reminders posted to Slack", posted)
+	tb := newTable(fmt.Sprintf("Catching up: %d reminders fell due during %s with every process down", len(overdue), down),
+		"", "count", "p50 after start", "all done after start", "target")
+	tb.add("written (outbox)", fmt.Sprint(len(written.at)), ms(written.since(start).quantile(0.5)), ms(written.last.Sub(start)), "")
+	tb.add("posted (local Slack)", fmt.Sprint(len(posted.at)), ms(posted.since(start).quantile(0.5)), ms(posted.last.Sub(start)), "within 5 s")
+	tb.note("The start is when the three processes were launched; all three answered /healthz %s later. Peak RSS of a process meanwhile: %s.",
+		ms(ready), mib(rss))
+	return tb
 }

@@ -82,11 +82,13 @@ type job struct {
 	route  Route
 }
 
-// lane posts the messages of one chat in order.
+// lane posts the messages of one chat in order. Its queue grows with what it
+// is handed, not ahead of it: a busy hour touches thousands of chats once each.
 type lane struct {
-	jobs    chan job
-	pending int       // jobs handed to it and not finished (guarded by Sender.mu): it retires at 0 only
-	next    time.Time // the chat's next post may not come before
+	queue   []job         // handed and not taken yet (guarded by Sender.mu)
+	wake    chan struct{} // a job was queued
+	pending int           // jobs handed to it and not finished (guarded by Sender.mu): it retires at 0 only
+	next    time.Time     // the chat's next post may not come before
 }
 
 // idleLane is how long a lane with nothing to do lives on.
@@ -253,7 +255,7 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 	s.mu.Lock()
 	l := s.lanes[key]
 	if l == nil {
-		l = &lane{jobs: make(chan job, 256)}
+		l = &lane{wake: make(chan struct{}, 1)}
 		s.lanes[key] = l
 		wg.Add(1)
 		go func() {
@@ -262,26 +264,26 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 		}()
 	}
 	l.pending++ // from here on the lane stays until this job is done
+	l.queue = append(l.queue, j)
 	s.mu.Unlock()
 	select {
-	case l.jobs <- j:
-		return
-	default:
+	case l.wake <- struct{}{}:
+	default: // woken already
 	}
-	// A chat with a long queue holds up reading while it posts: that is progress.
-	beat := time.NewTicker(10 * time.Second)
-	defer beat.Stop()
-	for {
-		select {
-		case l.jobs <- j:
-			return
-		case <-ctx.Done():
-			s.release(j.env.ID)
-			return
-		case <-beat.C:
-			s.Meter.Beat(s.runner(), j.tenant)
-		}
+}
+
+// take returns the lane's next job, if it has one.
+func (s *Sender) take(l *lane) (job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(l.queue) == 0 {
+		l.queue = nil // let a long queue's array go
+		return job{}, false
 	}
+	j := l.queue[0]
+	l.queue[0] = job{}
+	l.queue = l.queue[1:]
+	return j, true
 }
 
 // runLane posts a chat's messages one by one, and ends when idle, or when
@@ -294,16 +296,19 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 		if draining && s.retire(key, l) {
 			return
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case j := <-l.jobs:
+		if j, ok := s.take(l); ok && ctx.Err() == nil {
 			s.post(ctx, l, j)
 			s.mu.Lock()
 			delete(s.inflight, j.env.ID)
 			l.pending--
 			s.mu.Unlock()
 			timer.Reset(idleLane)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.wake:
 		case <-timer.C:
 			if s.retire(key, l) {
 				return

@@ -31,6 +31,10 @@ type Config struct {
 	Tenants  []Tenant `yaml:"tenants"`
 
 	LogFormat string `yaml:"log_format"` // "text" (the default, also when empty) or "json"
+	// DebugAddr, if set, is where serve answers Go's profiler (/debug/pprof/),
+	// apart from the platforms' port. Profiles show code and data: keep it on
+	// loopback.
+	DebugAddr string `yaml:"debug_addr"`
 
 	file  string     // where it was read from, for error messages
 	root  *yaml.Node // the parsed document, for line numbers
@@ -136,13 +140,14 @@ func (t *Tenant) inherit(base Tenant) {
 }
 
 // FromEnv applies environment overrides: QUNSU_REDIS_URL, QUNSU_HTTP_ADDR,
-// QUNSU_LOG_LEVEL, QUNSU_LOG_FORMAT, QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET,
+// QUNSU_LOG_LEVEL, QUNSU_LOG_FORMAT, QUNSU_DEBUG_ADDR, QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET,
 // QUNSU_SLACK_APP_TOKEN, QUNSU_SLACK_API_URL, and QUNSU_WECOM_* for the
 // wecom section. (QUNSU_CONFIG names the file;
 // the caller reads it.) Secrets are best given this way, not in the file.
 func FromEnv(c *Config) {
 	for env, field := range map[string]*string{
 		"QUNSU_REDIS_URL": &c.RedisURL, "QUNSU_HTTP_ADDR": &c.HTTPAddr, "QUNSU_LOG_LEVEL": &c.LogLevel, "QUNSU_LOG_FORMAT": &c.LogFormat,
+		"QUNSU_DEBUG_ADDR":      &c.DebugAddr,
 		"QUNSU_SLACK_BOT_TOKEN": &c.Slack.BotToken, "QUNSU_SLACK_SIGNING_SECRET": &c.Slack.SigningSecret,
 		"QUNSU_SLACK_APP_TOKEN": &c.Slack.AppToken, "QUNSU_SLACK_API_URL": &c.Slack.APIURL,
 		"QUNSU_WECOM_CORP_ID": &c.WeCom.CorpID, "QUNSU_WECOM_AGENT_ID": &c.WeCom.AgentID, "QUNSU_WECOM_SECRET": &c.WeCom.Secret,

@@ -67,6 +67,7 @@ func TestValidateNamesFileLineAndKey(t *testing.T) {
 		{"tenants:\n  - id: a\n    access:\n      close: [cr_head]\n      shut: [gm]\n", `bad.yaml:5: tenants[0].access.shut: unknown permission (use close, downgrade, reopen, directory, personal_data)`},
 		{"tenants:\n  - id: a\n    access:\n      close: [boss]\n", `bad.yaml:4: tenants[0].access.close: unknown role "boss"`},
 		{"log_format: xml\ntenants:\n  - id: a\n", `bad.yaml:1: log_format: "xml": use text or json`},
+		{"debug_addr: localhost\ntenants:\n  - id: a\n", `bad.yaml:1: debug_addr: "localhost": want host:port`},
 	}
 	for _, tc := range cases {
 		path := filepath.Join(dir, "bad.yaml")

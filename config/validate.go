@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -53,6 +54,11 @@ func (c *Config) Validate() error {
 	case "", "text", "json":
 	default:
 		p.add("log_format", "%q: use text or json (here or in QUNSU_LOG_FORMAT)", c.LogFormat)
+	}
+	if c.DebugAddr != "" {
+		if _, port, err := net.SplitHostPort(c.DebugAddr); err != nil || port == "" {
+			p.add("debug_addr", "%q: want host:port, e.g. 127.0.0.1:6060 (here or in QUNSU_DEBUG_ADDR)", c.DebugAddr)
+		}
 	}
 	c.validateSlack(p)
 	c.validateWeCom(p)

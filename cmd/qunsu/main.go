@@ -62,7 +62,7 @@ const usage = `usage:
         the bot for chat platforms: HTTP endpoints on QUNSU_HTTP_ADDR, state in Redis
   qunsu check-config [--config FILE]
 environment: QUNSU_CONFIG (config file), QUNSU_REDIS_URL (Redis; empty: embedded store),
-             QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL,
+             QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL, QUNSU_LOG_FORMAT, QUNSU_DEBUG_ADDR (profiler, keep on loopback),
              QUNSU_WECOM_CORP_ID, QUNSU_WECOM_AGENT_ID, QUNSU_WECOM_SECRET, QUNSU_WECOM_TOKEN,
              QUNSU_WECOM_AES_KEY, QUNSU_WECOM_AIBOT_TOKEN, QUNSU_WECOM_AIBOT_AES_KEY,
              QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET, QUNSU_SLACK_APP_TOKEN,

@@ -173,6 +173,13 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		log.Warn("no chat platform is configured: set QUNSU_WECOM_CORP_ID or QUNSU_SLACK_BOT_TOKEN (see the README); reminders still fire and wait in the outbox")
 	}
 
+	if cfg.DebugAddr != "" {
+		_, closeDebug, err := serveDebug(cfg.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer closeDebug()
+	}
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
