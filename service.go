@@ -122,6 +122,9 @@ type Outbox interface {
 	// Bury sets aside a message the platform refused for good, with the reason,
 	// and marks its entry handled: it stays on record, it is not retried.
 	Bury(ctx context.Context, tenant, platform, sender, id string, m Message, reason string) error
+	// Trim deletes the entries written before before that every platform has
+	// finished with, and returns how many went.
+	Trim(ctx context.Context, tenant string, before time.Time) (int64, error)
 }
 
 // InboundEnvelope is an inbound message read from the inbox.

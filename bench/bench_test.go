@@ -12,6 +12,8 @@ import (
 	"qunsu/internal/redistest"
 )
 
+var pprofDir = flag.String("bench.pprof", "", "a directory for CPU profiles of a qunsu process under load (go tool pprof reads them)")
+
 var full = flag.Bool("bench.full", false, "run at full scale (make bench): a million pending deadlines, minutes of load")
 
 func TestMain(m *testing.M) { redistest.Main(m) }

@@ -68,10 +68,10 @@ func (d dueSet) schedule(t *testing.T, r *rig, tenant string) {
 // committed reads, from the outbox, when each timer of the set had its
 // reminder written: an entry's id is Redis's clock when it was added, and a
 // reminder's first message carries the timer as its key.
-func (d dueSet) committed(t *testing.T, r *rig, tenant string) lateness {
+func (d dueSet) committed(t *testing.T, r *rig, tenant string, since time.Time) lateness {
 	seen := map[string]int{}
 	var l lateness
-	start := "-"
+	start := fmt.Sprintf("%d-0", since.UnixMilli()) // what was written before is not the set's
 	for {
 		entries, err := r.rdb.XRangeN(context.Background(), "{t:"+tenant+"}:outbox", start, "+", 10_000).Result()
 		if err != nil {
@@ -116,11 +116,11 @@ func (l *lateness) note(at, due time.Time) {
 
 // delivered reads, from the local Slack, when each timer's reminder was posted
 // (its metadata carries the key).
-func (d dueSet) delivered(r *rig) lateness {
+func (d dueSet) delivered(r *rig, since time.Time) lateness {
 	seen := map[string]int{}
 	var l lateness
 	for _, c := range r.slack.Calls("chat.postMessage") {
-		if c.Error != "" || c.Status != 200 {
+		if c.Error != "" || c.Status != 200 || c.At.Before(since) {
 			continue
 		}
 		var meta struct {
@@ -146,13 +146,23 @@ func (d dueSet) delivered(r *rig) lateness {
 
 // waitCommitted waits until every timer of the set has its reminder written,
 // or timeout passes.
-func (d dueSet) waitCommitted(t *testing.T, r *rig, tenant string, timeout time.Duration) {
+// (It looks every 2 s: looking costs the machine the run is measuring.)
+func (d dueSet) waitCommitted(t *testing.T, r *rig, tenant string, since time.Time, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if d.committed(t, r, tenant).miss == 0 {
+		if d.committed(t, r, tenant, since).miss == 0 {
 			return
 		}
-		time.Sleep(time.Second)
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// waitDelivered waits until every timer of the set has its reminder posted,
+// or timeout passes, looking every 2 s.
+func (d dueSet) waitDelivered(r *rig, since time.Time, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) && d.delivered(r, since).miss > 0 {
+		time.Sleep(2 * time.Second)
 	}
 }
 

@@ -2,8 +2,11 @@ package bench
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,7 +118,8 @@ func startRig(t *testing.T, n int, wecom bool, extraEnv []string) *rig {
 	}
 	r.env = append(r.env, extraEnv...)
 	for i := 1; i <= n; i++ {
-		p := &serveproc.Proc{N: i, Addr: serveproc.FreeAddr(t), Bin: bin, Env: r.env,
+		env := append(slices.Clone(r.env), "QUNSU_DEBUG_ADDR="+serveproc.FreeAddr(t))
+		p := &serveproc.Proc{N: i, Addr: serveproc.FreeAddr(t), Bin: bin, Env: env,
 			Args:    []string{"serve", "--config", cfg},
 			LogPath: filepath.Join(r.dir, fmt.Sprintf("qunsu-%d.log", i)),
 			Exited: func(p *serveproc.Proc, err error) {
@@ -184,4 +188,39 @@ func (r *rig) redisInfo(section, field string) int64 {
 	}
 	r.t.Fatalf("INFO %s has no %s", section, field)
 	return 0
+}
+
+// profile fetches a CPU profile of process p over secs seconds into
+// -bench.pprof's directory, named after what, in the background; the returned
+// function waits for it. Without -bench.pprof it does nothing.
+func profile(t *testing.T, p *serveproc.Proc, what string, secs int) (wait func()) {
+	if *pprofDir == "" {
+		return func() {}
+	}
+	var addr string
+	for _, kv := range p.Env {
+		if v, ok := strings.CutPrefix(kv, "QUNSU_DEBUG_ADDR="); ok {
+			addr = v
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+		if err != nil {
+			t.Logf("profile %s: %v", what, err)
+			return
+		}
+		defer res.Body.Close()
+		path := filepath.Join(*pprofDir, what+".pprof")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Logf("profile %s: %v", what, err)
+			return
+		}
+		defer f.Close()
+		io.Copy(f, res.Body)
+		t.Logf("CPU profile of qunsu %d (%s): %s", p.N, what, path)
+	}()
+	return func() { <-done }
 }

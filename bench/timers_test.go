@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -28,10 +29,17 @@ func benchTimers(t *testing.T, sc scale) {
 	ctx := context.Background()
 	window := time.Duration(sc.dueWindow * float64(time.Second))
 
-	// Set-up: the complaints whose reminders come due, then the deadlines of
-	// every other complaint, due later than anything the run reaches.
+	// Set-up: the complaints whose reminders come due, reported while the
+	// processes run, so that their channels are made and their first messages
+	// posted; then the deadlines of every other complaint, due later than
+	// anything the run reaches.
+	r.startAll()
 	setup := time.Now()
 	ids := reportComplaints(t, r, s, sc.due, setup)
+	if !waitDrained(r, s.Tenant, "slack", 10*time.Minute) {
+		t.Fatal("the reports' messages were not all posted within 10 minutes")
+	}
+	t.Logf("set-up: %d complaints reported and their messages posted in %.1fs", len(ids), time.Since(setup).Seconds())
 	timersKey := "{t:" + s.Tenant + "}:timers"
 	before, _ := r.rdb.ZCard(ctx, timersKey).Result()
 	memBefore := r.redisInfo("memory", "used_memory")
@@ -41,7 +49,7 @@ func benchTimers(t *testing.T, sc scale) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("set-up: %d complaints and %d deadlines in %.1fs", len(ids), sc.pending, time.Since(setup).Seconds())
+	t.Logf("set-up: %d deadlines in all after %.1fs", sc.pending, time.Since(setup).Seconds())
 	mem := newTable("Redis memory per pending deadline",
 		"measure", "pending", "bytes", "per deadline")
 	mem.add("the queue (MEMORY USAGE of the sorted set)", fmt.Sprint(sc.pending), fmt.Sprint(queueBytes),
@@ -56,11 +64,12 @@ func benchTimers(t *testing.T, sc scale) {
 
 	// Reminders: three processes; the due timers spread over the window; the
 	// second process SIGKILLed halfway.
-	r.startAll()
 	first := earliestTimers(t, r, s.Tenant, ids)
 	start := time.Now().Add(3 * time.Second)
 	due := spread(slices.Collect(maps.Values(first)), start, window)
 	resetPeakRSS(r.procs)
+	cpu0 := cpuNow(t, r)
+	defer profile(t, r.procs[0], "reminders", int(sc.dueWindow)+3)()
 	due.schedule(t, r, s.Tenant)
 	var killed sync.WaitGroup
 	if sc.kill {
@@ -74,11 +83,14 @@ func benchTimers(t *testing.T, sc scale) {
 	time.Sleep(time.Until(start.Add(window)))
 	killed.Wait()
 	// A timer the killed process held is taken back when its 30 s lease ends.
-	due.waitCommitted(t, r, s.Tenant, 45*time.Second)
-	fired := due.committed(t, r, s.Tenant)
+	due.waitCommitted(t, r, s.Tenant, start, 45*time.Second)
+	fired := due.committed(t, r, s.Tenant, start)
+	cpu := cpuSince(t, r, cpu0)
 	rssLoad := peakRSS(t, r.procs)
-	waitFor(60*time.Second, func() bool { return due.delivered(r).miss == 0 })
-	posted := due.delivered(r)
+	// A post the killed process held is taken over when its claim's 2-minute
+	// lease ends.
+	due.waitDelivered(r, start, 3*time.Minute)
+	posted := due.delivered(r, start)
 	checkTimers(t, "qunsu reminders written", fired)
 	checkTimers(t, "qunsu reminders posted to Slack", posted)
 
@@ -117,7 +129,7 @@ func benchTimers(t *testing.T, sc scale) {
 		strings.TrimPrefix(ratio(p99a, max(p99q, time.Millisecond)), "×")+"×")
 	lat.note("Lateness is measured on Redis's clock (the outbox entry's id) for qunsu, on the worker's clock for asynq; both on this machine.")
 	lat.note("asynq runs as shipped: its forwarder moves due tasks every 5 s and scores in whole seconds; 8 workers per process, as qunsu fires 8 at once.")
-	lat.note("Peak RSS of a qunsu process during the run: %s.", mib(rssLoad))
+	lat.note("Peak RSS of a qunsu process during the run: %s. CPU from the window's start until the last was written: %s.", mib(rssLoad), cpu)
 	publish(mem, lat, idle, down)
 }
 
@@ -214,6 +226,7 @@ func catchUp(t *testing.T, r *rig, tenant string, ids []string, downFor float64)
 	overdue := spread(slices.Collect(maps.Values(next)), time.Now().Add(-down), down)
 	overdue.schedule(t, r, tenant)
 	start := time.Now()
+	cpu0 := cpuNow(t, r)
 	var wg sync.WaitGroup
 	for _, p := range r.procs {
 		wg.Add(1)
@@ -226,11 +239,13 @@ func catchUp(t *testing.T, r *rig, tenant string, ids []string, downFor float64)
 	}
 	wg.Wait()
 	ready := time.Since(start)
+	defer profile(t, r.procs[0], "catch-up", 15)()
 	resetPeakRSS(r.procs)
-	overdue.waitCommitted(t, r, tenant, 60*time.Second)
-	written := overdue.committed(t, r, tenant)
-	waitFor(60*time.Second, func() bool { return overdue.delivered(r).miss == 0 })
-	posted := overdue.delivered(r)
+	overdue.waitCommitted(t, r, tenant, start, 60*time.Second)
+	written := overdue.committed(t, r, tenant, start)
+	cpu := cpuSince(t, r, cpu0)
+	overdue.waitDelivered(r, start, 60*time.Second)
+	posted := overdue.delivered(r, start)
 	rss := peakRSS(t, r.procs)
 	checkTimers(t, "overdue reminders written", written)
 	checkTimers(t, "overdue reminders posted to Slack", posted)
@@ -240,5 +255,40 @@ func catchUp(t *testing.T, r *rig, tenant string, ids []string, downFor float64)
 	tb.add("posted (local Slack)", fmt.Sprint(len(posted.at)), ms(posted.since(start).quantile(0.5)), ms(posted.last.Sub(start)), "within 5 s")
 	tb.note("The start is when the three processes were launched; all three answered /healthz %s later. Peak RSS of a process meanwhile: %s.",
 		ms(ready), mib(rss))
+	tb.note("CPU used until the last was written: %s.", cpu)
 	return tb
+}
+
+// cpuTimes is the CPU time used so far by each part of the run.
+type cpuTimes struct {
+	qunsu          []time.Duration // by process, 0 for one not running
+	redis, harness time.Duration   // harness: this test binary, with the local Slack and WeCom
+	at             time.Time
+}
+
+func cpuNow(t *testing.T, r *rig) cpuTimes {
+	c := cpuTimes{at: time.Now()}
+	for _, p := range r.procs {
+		var used time.Duration
+		if p.Alive() {
+			used, _ = serveproc.CPUTime(p.Pid())
+		}
+		c.qunsu = append(c.qunsu, used)
+	}
+	c.redis, _ = serveproc.CPUTime(int(r.redisInfo("server", "process_id")))
+	c.harness, _ = serveproc.CPUTime(os.Getpid())
+	return c
+}
+
+// cpuSince says how much CPU each part used since c0, as shares of a core.
+func cpuSince(t *testing.T, r *rig, c0 cpuTimes) string {
+	c1 := cpuNow(t, r)
+	wall := c1.at.Sub(c0.at)
+	share := func(d time.Duration) string { return fmt.Sprintf("%.0f %%", 100*float64(d)/float64(wall)) }
+	var parts []string
+	for i := range c1.qunsu {
+		parts = append(parts, fmt.Sprintf("qunsu %d %s", i+1, share(c1.qunsu[i]-c0.qunsu[i])))
+	}
+	parts = append(parts, "redis-server "+share(c1.redis-c0.redis), "harness and local platforms "+share(c1.harness-c0.harness))
+	return fmt.Sprintf("%s of a core over %s", strings.Join(parts, ", "), ms(wall))
 }

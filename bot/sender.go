@@ -48,8 +48,12 @@ type Sender struct {
 	Poll      time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
 	Lease     time.Duration // how long a claim on a message lasts unless extended; default 2m
 	Backoff   Backoff
-	Log       *slog.Logger
-	Meter     qunsu.Meter // optional
+	// Keep is how long the outbox keeps what every platform has finished
+	// with, for inspection (default 1h); older entries are trimmed now and
+	// then, so that the outbox does not grow for ever.
+	Keep  time.Duration
+	Log   *slog.Logger
+	Meter qunsu.Meter // optional
 	// Stop, when closed, ends Run gracefully: the outbox is read once more
 	// (what was written while the rest of the process stopped), the messages
 	// handed to chats' lanes are posted while their turn comes soon (within
@@ -114,6 +118,9 @@ func (s *Sender) Run(ctx context.Context) error {
 	if s.Poll <= 0 {
 		s.Poll = 2 * time.Second
 	}
+	if s.Keep <= 0 {
+		s.Keep = time.Hour
+	}
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
@@ -156,9 +163,16 @@ func (s *Sender) platformError(err error) {
 // rest of the process stopped (the answer to a command in hand) goes too.
 func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup) {
 	failures := 0
+	var trimmed time.Time
 	for ctx.Err() == nil {
 		last := closed(s.quit)
 		s.Meter.Beat(s.runner(), tenant)
+		if time.Since(trimmed) >= min(s.Keep, time.Minute) {
+			trimmed = time.Now()
+			if _, err := s.Outbox.Trim(ctx, tenant, trimmed.Add(-s.Keep)); err != nil && ctx.Err() == nil {
+				s.Log.Warn("outbox trim failed; trying again later", "platform", s.Platform, "tenant", tenant, "err", err)
+			}
+		}
 		block := s.Poll
 		if last {
 			block = 0

@@ -322,3 +322,27 @@ func TestSenderStaysUncertainThroughRateLimits(t *testing.T) {
 		t.Errorf("%d lookups, want the look to be tried again", p.lookups)
 	}
 }
+
+// What was posted leaves the outbox once it is older than Keep.
+func TestSenderTrimsWhatWasPosted(t *testing.T) {
+	rdb, tenant := redistest.Client(t), redistest.Tenant(t)
+	s := store.New(rdb)
+	if err := s.Subscribe(context.Background(), tenant, "fake"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		enqueue(t, s, tenant, msg("c1", fmt.Sprintf("k%d", i)))
+	}
+	p := newPlatform()
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &bot.Sender{Platform: "fake", Outbox: s, Transport: p, Tenants: []string{tenant}, Consumer: "c1",
+		Poll: 20 * time.Millisecond, Keep: time.Millisecond}
+	done := make(chan struct{})
+	go func() { snd.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "every message posted", func() bool { return p.count("k4") == 1 })
+	waitFor(t, "the outbox trimmed to the last entry read", func() bool {
+		n, _ := rdb.XLen(context.Background(), "{t:"+tenant+"}:outbox").Result()
+		return n == 1
+	})
+}

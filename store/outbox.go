@@ -88,6 +88,16 @@ func (s *Store) FinishSend(ctx context.Context, tenant, platform, key, sender, i
 	return nil
 }
 
+// Trim deletes the outbox entries written before before that every
+// platform has finished with (see trimScript), and returns how many went.
+func (s *Store) Trim(ctx context.Context, tenant string, before time.Time) (int64, error) {
+	n, err := trimScript.Run(ctx, s.rdb, []string{outboxKey(tenant)}, fmt.Sprintf("%d-0", before.UnixMilli())).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("store: trim outbox: %w", err)
+	}
+	return n, nil
+}
+
 // deadLetter is an entry of a platform's dead-letter list.
 type deadLetter struct {
 	At      time.Time     `json:"at"`

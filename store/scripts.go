@@ -162,3 +162,34 @@ for i, key in ipairs(KEYS) do
 end
 return 0
 `)
+
+// trimScript deletes the outbox entries every consumer group has finished
+// with and that are older than a given id.
+//
+// KEYS: 1 outbox. ARGV: 1 the id entries must be older than.
+// A group has finished with every entry before its oldest pending one, or,
+// with none pending, before the last it read. Without any group nothing goes:
+// no platform has read anything yet. Returns how many entries went.
+var trimScript = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+local groups = redis.call("XINFO", "GROUPS", KEYS[1])
+if #groups == 0 then return 0 end
+local function before(a, b)
+  local am, as = string.match(a, "^(%d+)-(%d+)$")
+  local bm, bs = string.match(b, "^(%d+)-(%d+)$")
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+local floor = ARGV[1]
+for _, g in ipairs(groups) do
+  local f = {}
+  for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+  local oldest = f["last-delivered-id"]
+  if tonumber(f["pending"]) > 0 then
+    local p = redis.call("XPENDING", KEYS[1], f["name"])
+    if before(p[2], oldest) then oldest = p[2] end
+  end
+  if before(oldest, floor) then floor = oldest end
+end
+return redis.call("XTRIM", KEYS[1], "MINID", floor)
+`)
