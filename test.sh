@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs redis-server if missing (Debian), starts it on a free
 # loopback port for the store tests, checks formatting and vet, runs go test
-# (the chaos drill last, alone), then fuzzes each input parser for a short while.
+# (the chaos drill and the small-scale benchmarks last, alone), then fuzzes
+# each input parser for a short while.
 # Extra arguments go to go test (e.g. ./test.sh -run Restart -v).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,9 +30,11 @@ if [ $# -gt 0 ]; then
   go test "$@"
   exit
 fi
-# The chaos drill runs alone, after the rest: its three replicas would
-# otherwise share the machine with the timing-sensitive platform tests.
-go test $(go list ./... | grep -v '/chaos$')
+# The chaos drill and the benchmarks (at a small scale: it checks the harness
+# and what must hold at any speed) run alone, after the rest: their processes
+# would otherwise share the machine with the timing-sensitive platform tests.
+go test $(go list ./... | grep -v -e '/chaos$' -e '/bench$')
 go test ./chaos
+go test ./bench
 # Then every input parser is fuzzed briefly (longer: FUZZTIME=1m scripts/fuzz).
 FUZZTIME=${FUZZTIME:-2s} scripts/fuzz

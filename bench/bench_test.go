@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,13 @@ import (
 )
 
 var pprofDir = flag.String("bench.pprof", "", "a directory for CPU profiles of a qunsu process under load (go tool pprof reads them)")
+
+var only = flag.String("bench.only", "", "run only these steps, comma-separated (e.g. catch-up); for profiling one at a time")
+
+// runs reports whether a step is to run (see -bench.only).
+func runs(step string) bool {
+	return *only == "" || slices.Contains(strings.Split(*only, ","), step)
+}
 
 var full = flag.Bool("bench.full", false, "run at full scale (make bench): a million pending deadlines, minutes of load")
 

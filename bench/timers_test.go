@@ -27,7 +27,6 @@ func benchTimers(t *testing.T, sc scale) {
 	// still be posting.
 	r := newSlackRig(t, 3)
 	ctx := context.Background()
-	window := time.Duration(sc.dueWindow * float64(time.Second))
 
 	// Set-up: the complaints whose reminders come due, reported while the
 	// processes run, so that their channels are made and their first messages
@@ -62,15 +61,44 @@ func benchTimers(t *testing.T, sc scale) {
 	mem.note("The complaints themselves are stored once each, apart from their deadlines (%d B each here, for %d deadlines on average).",
 		complaintBytes(t, r, s.Tenant, ids), int(before)/len(ids))
 
-	// Reminders: three processes; the due timers spread over the window; the
-	// second process SIGKILLed halfway.
-	first := earliestTimers(t, r, s.Tenant, ids)
+	tables := []*table{mem}
+	if runs("reminders") {
+		tables = append(tables, reminders(t, r, s.Tenant, ids, sc))
+	}
+	if runs("idle") {
+		// One process left, nothing due, the queue as full.
+		for _, p := range r.procs[1:] {
+			if p.Alive() {
+				p.Stop()
+			}
+		}
+		tables = append(tables, measureIdle(t, r, r.procs[0], sc.idleFor))
+	}
+	if runs("catch-up") {
+		// Everything stopped while the complaints' next reminders fall due
+		// over sc.downFor; then the three processes start at once.
+		for _, p := range r.procs {
+			if p.Alive() {
+				p.Stop()
+			}
+		}
+		tables = append(tables, catchUp(t, r, s.Tenant, ids, sc.downFor))
+	}
+	publish(tables...)
+}
+
+// reminders runs the window: the due timers spread over it, three processes,
+// the second SIGKILLed halfway (at full scale); then asynq does the same on the
+// same Redis, once qunsu is stopped.
+func reminders(t *testing.T, r *rig, tenant string, ids []string, sc scale) *table {
+	window := time.Duration(sc.dueWindow * float64(time.Second))
+	first := earliestTimers(t, r, tenant, ids)
 	start := time.Now().Add(3 * time.Second)
 	due := spread(slices.Collect(maps.Values(first)), start, window)
 	resetPeakRSS(r.procs)
 	cpu0 := cpuNow(t, r)
 	defer profile(t, r.procs[0], "reminders", int(sc.dueWindow)+3)()
-	due.schedule(t, r, s.Tenant)
+	due.schedule(t, r, tenant)
 	var killed sync.WaitGroup
 	if sc.kill {
 		killed.Add(1)
@@ -83,10 +111,10 @@ func benchTimers(t *testing.T, sc scale) {
 	time.Sleep(time.Until(start.Add(window)))
 	killed.Wait()
 	// A timer the killed process held is taken back when its 30 s lease ends.
-	due.waitCommitted(t, r, s.Tenant, start, 45*time.Second)
-	fired := due.committed(t, r, s.Tenant, start)
+	due.waitCommitted(t, r, tenant, start, 45*time.Second)
+	fired := due.committed(t, r, tenant, start)
 	cpu := cpuSince(t, r, cpu0)
-	rssLoad := peakRSS(t, r.procs)
+	rss := peakRSS(t, r.procs)
 	// A post the killed process held is taken over when its claim's 2-minute
 	// lease ends.
 	due.waitDelivered(r, start, 3*time.Minute)
@@ -94,43 +122,36 @@ func benchTimers(t *testing.T, sc scale) {
 	checkTimers(t, "qunsu reminders written", fired)
 	checkTimers(t, "qunsu reminders posted to Slack", posted)
 
-	// Idle: one process left, nothing due, the queue as full.
-	for _, p := range r.procs[1:] {
-		if p.Alive() {
-			p.Stop()
-		}
+	title := fmt.Sprintf("Reminder lateness: %d pending, %d due within %s, 3 processes", sc.pending, sc.due, window)
+	if sc.kill {
+		title += ", one SIGKILLed halfway"
 	}
-	idle := measureIdle(t, r, r.procs[0], sc.idleFor)
-
-	// Downtime: everything stopped while the complaints' next reminders fall
-	// due over sc.downFor; then the three processes start at once.
-	r.procs[0].Stop()
-	down := catchUp(t, r, s.Tenant, ids, sc.downFor)
-
-	// asynq: the same on the same Redis, once qunsu is stopped.
+	lat := newTable(title, latenessHead...)
+	lat.add(fired.row("qunsu: reminder written (outbox)")...)
+	lat.add(posted.row("qunsu: reminder posted (local Slack)")...)
+	lat.note("Lateness is measured on Redis's clock (the outbox entry's id) for qunsu, on the worker's clock for asynq; both on this machine.")
+	lat.note("Peak RSS of a qunsu process during the run: %s. CPU from the window's start until the last was written: %s.", mib(rss), cpu)
+	if !runs("asynq") {
+		return lat
+	}
 	for _, p := range r.procs {
 		if p.Alive() {
 			p.Stop()
 		}
 	}
 	peer := runAsynq(t, r, sc) // reported, not checked: asynq's own guarantees differ
-
-	title := fmt.Sprintf("Reminder lateness: %d pending, %d due within %s, 3 processes", sc.pending, sc.due, window)
-	if sc.kill {
-		title += ", one SIGKILLed halfway"
-	}
-	lat := newTable(title,
-		latenessHead...)
-	lat.add(fired.row("qunsu: reminder written (outbox)")...)
-	lat.add(posted.row("qunsu: reminder posted (local Slack)")...)
 	lat.add(peer.row("asynq v0.26.0: task handler started")...)
 	p99q, p99a := fired.late.sorted().quantile(0.99), peer.late.sorted().quantile(0.99)
 	lat.note("p99 ratio asynq/qunsu: %s (target: qunsu at least 10× better, p99 under 250 ms, none early, doubled or missed)",
 		strings.TrimPrefix(ratio(p99a, max(p99q, time.Millisecond)), "×")+"×")
-	lat.note("Lateness is measured on Redis's clock (the outbox entry's id) for qunsu, on the worker's clock for asynq; both on this machine.")
 	lat.note("asynq runs as shipped: its forwarder moves due tasks every 5 s and scores in whole seconds; 8 workers per process, as qunsu fires 8 at once.")
-	lat.note("Peak RSS of a qunsu process during the run: %s. CPU from the window's start until the last was written: %s.", mib(rssLoad), cpu)
-	publish(mem, lat, idle, down)
+	// The processes run again for what comes next.
+	for _, p := range r.procs {
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return lat
 }
 
 // complaintBytes is the Redis memory of one complaint (hash and timeline).
