@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"syscall"
+	"os"
 	"testing"
 	"time"
 
 	"qunsu"
 	"qunsu/internal/redistest"
+	"qunsu/internal/serveproc"
 	"qunsu/store"
 )
 
@@ -87,11 +88,9 @@ func seedSummaryBench(b *testing.B, st *store.Store, s *qunsu.Settings, now time
 	}
 }
 
-// cpuTime is the CPU time the process has used (user and system).
+// cpuTime is the CPU time the process has used (user and system), in ticks
+// of 10 ms; 0 where /proc cannot tell.
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := serveproc.CPUTime(os.Getpid())
+	return d
 }
