@@ -13,6 +13,7 @@ import (
 	"qunsu/handlers"
 	"qunsu/internal/serveproc"
 	"qunsu/internal/slackfake"
+	"qunsu/render"
 )
 
 // summaryTarget is the issue's target for building a summary.
@@ -80,7 +81,15 @@ func benchSummary(t *testing.T, sc scale) {
 	built.note("target: under %s for %d open complaints (issue 6); timings are reported, not asserted", ms(summaryTarget), fullScale.complaints)
 	built.note("new: complaints reported in the period; text: the summary's size in UTF-8")
 
-	publish(seeded, built)
+	steps := newTable("Summary: where the time goes (the steps of the build, median of the runs)",
+		"summary", "complaints read", "read (Store.OpenOrReported)", "Summarize", "render")
+	for _, k := range kinds {
+		n, read, summarize, render := summarySteps(t, r, s, k, clock, runs)
+		steps.add(k.name, fmt.Sprint(n), ms(read), ms(summarize), ms(render))
+	}
+	steps.note("read: the ids of the period and of the open complaints, then HMGET and JSON decoding of each, in batches")
+
+	publish(seeded, built, steps)
 
 	e2e := newTable("Summary: end to end through qunsu serve (signed slash command → answer in the fake Slack)",
 		"summary", "runs", "min", "median", "max", "median/target")
@@ -193,6 +202,31 @@ func summaryInProcess(t *testing.T, e *handlers.Engine, s *qunsu.Settings, k sum
 		text = msgs[0].Text
 	}
 	return took, text
+}
+
+// summarySteps times the steps of building a summary apart, as
+// handlers.buildSummary takes them: read the complaints it covers, summarize,
+// render.
+func summarySteps(t *testing.T, r *rig, s *qunsu.Settings, k summaryKind, clock simClock, runs int) (n int, read, summarize, rendered time.Duration) {
+	var reads, sums, renders latencies
+	for i := 0; i < runs; i++ {
+		now := clock.Now()
+		from, to := qunsu.Period(k.period, now, s.Location)
+		start := time.Now()
+		cs, err := r.st.OpenOrReported(t.Context(), s.Tenant, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reads = append(reads, time.Since(start))
+		start = time.Now()
+		sum := qunsu.Summarize(cs, from, to, now, s)
+		sums = append(sums, time.Since(start))
+		start = time.Now()
+		render.Summary(sum, k.period, s, s.Lang)
+		renders = append(renders, time.Since(start))
+		n = len(cs)
+	}
+	return n, reads.sorted().quantile(0.5), sums.sorted().quantile(0.5), renders.sorted().quantile(0.5)
 }
 
 // summaryEndToEnd posts the signed slash command `/qunsu 汇总 <word>` to the
