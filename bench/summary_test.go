@@ -84,8 +84,8 @@ func benchSummary(t *testing.T, sc scale) {
 	steps := newTable("Summary: where the time goes (the steps of the build, median of the runs)",
 		"summary", "complaints read", "read (Store.OpenOrReported)", "Summarize", "render")
 	for _, k := range kinds {
-		n, read, summarize, render := summarySteps(t, r, s, k, clock, runs)
-		steps.add(k.name, fmt.Sprint(n), ms(read), ms(summarize), ms(render))
+		n, read, summarize, rendered := summarySteps(t, r, s, k, clock, runs)
+		steps.add(k.name, fmt.Sprint(n), ms(read), ms(summarize), ms(rendered))
 	}
 	steps.note("read: the ids of the period and of the open complaints, then HMGET and JSON decoding of each, in batches")
 
@@ -315,7 +315,7 @@ func seedSummary(t *testing.T, r *rig, s *qunsu.Settings, sc scale, clock simClo
 		t.Fatalf("seeding: %d complaints stored, %d reported", len(all), len(reports))
 	}
 
-	// Those closed are drawn among the ones reported more than a day ago.
+	// Those closed are drawn among the ones reported more than a day and a half ago.
 	var old []int
 	for i, c := range all {
 		if now.Sub(c.ReportedAt) > 36*time.Hour {
