@@ -59,6 +59,10 @@ type Store interface {
 	// Complaints returns a tenant's complaints reported in [from, to), oldest first;
 	// with openOnly, only those not dissolved, whenever reported.
 	Complaints(ctx context.Context, tenant string, from, to time.Time, openOnly bool) ([]*Complaint, error)
+	// OpenOrReported returns, each once, the complaints reported in [from, to),
+	// oldest first, then the others not dissolved, oldest first: what a
+	// summary of the period covers.
+	OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*Complaint, error)
 	// Timeline returns a complaint's events, oldest first.
 	Timeline(ctx context.Context, tenant, id string) ([]Event, error)
 	// Commit writes a change atomically. It returns ErrConflict when the complaint

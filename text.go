@@ -1,5 +1,10 @@
 package qunsu
 
+import (
+	"encoding/json"
+	"sync"
+)
+
 // Lang is a message language: "zh" (default) or "en".
 type Lang string
 
@@ -23,4 +28,38 @@ func (t Text) In(lang Lang) string {
 		return s
 	}
 	return ""
+}
+
+// Texts decoded from JSON are shared: they come from the configuration (a
+// task's name, a rule's clause) and repeat in every stored complaint, and a
+// summary decodes thousands of complaints. Freshly planned tasks share the
+// configuration's maps the same way; a Text is never changed in place.
+var interned = struct {
+	sync.RWMutex
+	m map[string]Text
+}{m: map[string]Text{}}
+
+// maxInterned bounds the texts kept shared; others are decoded each time.
+const maxInterned = 1024
+
+// UnmarshalJSON decodes a text, sharing the map of an equal one decoded before.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	interned.RLock()
+	shared, ok := interned.m[string(b)]
+	interned.RUnlock()
+	if ok {
+		*t = shared
+		return nil
+	}
+	var m map[Lang]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*t = m
+	interned.Lock()
+	if len(interned.m) < maxInterned {
+		interned.m[string(b)] = m
+	}
+	interned.Unlock()
+	return nil
 }

@@ -161,4 +161,5 @@ type part struct {
 // parts are the report's sections, in the order they run.
 var parts = []part{
 	{"timers", benchTimers},
+	{"summary", benchSummary},
 }

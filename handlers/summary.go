@@ -38,22 +38,9 @@ func runSummary(ctx context.Context, r *Request) error {
 // buildSummary renders, at now, the summary of the period of kind around at.
 func buildSummary(ctx context.Context, e *Engine, s *qunsu.Settings, kind string, at, now time.Time, lang qunsu.Lang) (string, error) {
 	from, to := qunsu.Period(kind, at, s.Location)
-	cs, err := e.Store.Complaints(ctx, s.Tenant, from, to, false)
+	cs, err := e.Store.OpenOrReported(ctx, s.Tenant, from, to)
 	if err != nil {
 		return "", err
-	}
-	open, err := e.Store.Complaints(ctx, s.Tenant, from, to, true)
-	if err != nil {
-		return "", err
-	}
-	seen := map[string]bool{}
-	for _, c := range cs {
-		seen[c.ID] = true
-	}
-	for _, c := range open {
-		if !seen[c.ID] {
-			cs = append(cs, c)
-		}
 	}
 	sum := qunsu.Summarize(cs, from, to, now, s)
 	return render.Summary(sum, kind, s, lang), nil

@@ -75,6 +75,7 @@ func init() {
 		"summary.changes":        "Grade changes: %d",
 		"summary.actions":        "Media / overt actions: %d",
 		"summary.penalties":      "Penalties (Guideline §7): %d",
+		"summary.more":           "… and %d more",
 		"phase.short.occurrence": "occurrence",
 		"phase.short.response":   "response",
 		"phase.short.handling":   "handling",

@@ -76,6 +76,12 @@ func ListLine(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.T
 	return line
 }
 
+// SummaryLines is how many entries a summary lists under each heading; the
+// heading counts them all and the rest is one line ("… 12 more"). A summary
+// must fit one chat message (Slack takes 50 blocks of 3,000 characters and
+// 40,000 characters of text; WeCom 2,048 or 4,096 bytes per message).
+const SummaryLines = 20
+
 // Summary renders a period's summary (DOMAIN §8).
 func Summary(sum qunsu.Summary, kind string, s *qunsu.Settings, lang qunsu.Lang) string {
 	var b strings.Builder
@@ -93,50 +99,43 @@ func Summary(sum qunsu.Summary, kind string, s *qunsu.Settings, lang qunsu.Lang)
 			fmt.Fprintf(&b, "  · %s %d（%s）\n", l.Name.In(lang), n, strings.Join(phases, T(lang, "list.sep")))
 		}
 	}
-	section := func(key string, lines []string) {
-		fmt.Fprintf(&b, "%s\n", T(lang, key, len(lines)))
-		for _, l := range lines {
-			b.WriteString("  · " + l + "\n")
+	// A section's lines are made only for the entries it lists.
+	section := func(key string, n int, line func(i int) string) {
+		fmt.Fprintf(&b, "%s\n", T(lang, key, n))
+		for i := 0; i < n; i++ {
+			if i == SummaryLines {
+				b.WriteString("  · " + T(lang, "summary.more", n-i) + "\n")
+				break
+			}
+			b.WriteString("  · " + line(i) + "\n")
 		}
 	}
-	var lines []string
-	for _, c := range sum.New {
-		lines = append(lines, fmt.Sprintf("%s %s · %s", c.ID, c.Project, s.Policy.GradeName(c.Grade, lang)))
+	complaint := func(c *qunsu.Complaint) string {
+		return fmt.Sprintf("%s %s · %s", c.ID, c.Project, s.Policy.GradeName(c.Grade, lang))
 	}
-	section("summary.new", lines)
-	lines = nil
-	for _, c := range sum.Closed {
-		lines = append(lines, fmt.Sprintf("%s %s · %s", c.ID, c.Project, s.Policy.GradeName(c.Grade, lang)))
+	task := func(ref qunsu.TaskRef) string {
+		return fmt.Sprintf("%s %s — %s · %s", ref.Complaint.ID, ref.Task.Name.In(lang),
+			Time(ref.Task.Due, loc, now), ref.Task.Role.Name(lang))
 	}
-	section("summary.closed", lines)
-	taskLines := func(refs []qunsu.TaskRef) []string {
-		var out []string
-		for _, ref := range refs {
-			out = append(out, fmt.Sprintf("%s %s — %s · %s", ref.Complaint.ID, ref.Task.Name.In(lang),
-				Time(ref.Task.Due, loc, now), ref.Task.Role.Name(lang)))
-		}
-		return out
-	}
-	section("summary.overdue", taskLines(sum.Overdue))
-	section("summary.upcoming", taskLines(sum.Upcoming))
-	lines = nil
-	for _, u := range sum.Upgrades {
-		lines = append(lines, fmt.Sprintf("%s %s → %s（%s）", u.Complaint.ID, s.Policy.GradeName(u.Change.From, lang),
-			s.Policy.GradeName(u.Change.To, lang), Time(u.Change.At, loc, now)))
-	}
-	section("summary.changes", lines)
-	lines = nil
-	for _, c := range sum.Actions {
-		lines = append(lines, fmt.Sprintf("%s %s · %s", c.ID, c.Project, Actions(c.Actions, lang)))
-	}
-	section("summary.actions", lines)
+	section("summary.new", len(sum.New), func(i int) string { return complaint(sum.New[i]) })
+	section("summary.closed", len(sum.Closed), func(i int) string { return complaint(sum.Closed[i]) })
+	section("summary.overdue", len(sum.Overdue), func(i int) string { return task(sum.Overdue[i]) })
+	section("summary.upcoming", len(sum.Upcoming), func(i int) string { return task(sum.Upcoming[i]) })
+	section("summary.changes", len(sum.Upgrades), func(i int) string {
+		u := sum.Upgrades[i]
+		return fmt.Sprintf("%s %s → %s（%s）", u.Complaint.ID, s.Policy.GradeName(u.Change.From, lang),
+			s.Policy.GradeName(u.Change.To, lang), Time(u.Change.At, loc, now))
+	})
+	section("summary.actions", len(sum.Actions), func(i int) string {
+		c := sum.Actions[i]
+		return fmt.Sprintf("%s %s · %s", c.ID, c.Project, Actions(c.Actions, lang))
+	})
 	if len(sum.Penalties) > 0 {
-		lines = nil
-		for _, p := range sum.Penalties {
-			lines = append(lines, fmt.Sprintf("%s %s · %s：%s", p.Complaint.ID, s.Policy.GradeName(p.Penalty.Grade, lang),
-				p.Penalty.Measure.In(lang), Roles(p.Penalty.Roles, lang)))
-		}
-		section("summary.penalties", lines)
+		section("summary.penalties", len(sum.Penalties), func(i int) string {
+			p := sum.Penalties[i]
+			return fmt.Sprintf("%s %s · %s：%s", p.Complaint.ID, s.Policy.GradeName(p.Penalty.Grade, lang),
+				p.Penalty.Measure.In(lang), Roles(p.Penalty.Roles, lang))
+		})
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

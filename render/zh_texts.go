@@ -75,6 +75,7 @@ func init() {
 		"summary.changes":        "等级变化：%d",
 		"summary.actions":        "媒体/过度维权行为：%d",
 		"summary.penalties":      "通报处罚（《群诉处理指引》7）：%d",
+		"summary.more":           "……另有 %d 项",
 		"phase.short.occurrence": "发生",
 		"phase.short.response":   "应对",
 		"phase.short.handling":   "处理",

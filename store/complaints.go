@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -58,9 +59,14 @@ func (s *Store) Complaint(ctx context.Context, tenant, id string) (*qunsu.Compla
 }
 
 func decode(v, j any) (*qunsu.Complaint, error) {
-	var c qunsu.Complaint
 	js, _ := j.(string)
-	if err := json.Unmarshal([]byte(js), &c); err != nil {
+	return decodeJSON(v, []byte(js))
+}
+
+// decodeJSON decodes a complaint's JSON and version.
+func decodeJSON(v any, js []byte) (*qunsu.Complaint, error) {
+	var c qunsu.Complaint
+	if err := json.Unmarshal(js, &c); err != nil {
 		return nil, fmt.Errorf("store: decode complaint: %w", err)
 	}
 	vs, _ := v.(string)
@@ -76,35 +82,99 @@ func (s *Store) Complaints(ctx context.Context, tenant string, from, to time.Tim
 	if openOnly {
 		ids, err = s.rdb.ZRange(ctx, openKey(tenant), 0, -1).Result()
 	} else {
-		ids, err = s.rdb.ZRangeByScore(ctx, allKey(tenant), &redis.ZRangeBy{
-			Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10)}).Result()
+		ids, err = s.rdb.ZRangeByScore(ctx, allKey(tenant), reportedIn(from, to)).Result()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: complaints: %w", err)
 	}
+	return s.load(ctx, tenant, ids)
+}
+
+// OpenOrReported returns, each once, the complaints reported in [from, to)
+// (oldest first), then the others that are not dissolved (oldest first).
+func (s *Store) OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*qunsu.Complaint, error) {
 	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, complaintKey(tenant, id), "v", "j")
+	reported := pipe.ZRangeByScore(ctx, allKey(tenant), reportedIn(from, to))
+	open := pipe.ZRange(ctx, openKey(tenant), 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("store: complaints: %w", err)
 	}
-	if len(ids) > 0 {
+	ids := reported.Val()
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, id := range open.Val() {
+		if !seen[id] {
+			ids = append(ids, id)
+		}
+	}
+	return s.load(ctx, tenant, ids)
+}
+
+func reportedIn(from, to time.Time) *redis.ZRangeBy {
+	return &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10)}
+}
+
+// loadBatch is how many complaints are read in one round trip. Each batch is
+// decoded before the next is read, so the JSON of only one batch is held at a
+// time, however many complaints there are.
+const loadBatch = 256
+
+// load reads complaints by id, in order; ids no longer stored are left out.
+// The JSON is decoded on every core: with thousands of complaints (a summary)
+// decoding is most of the time taken.
+func (s *Store) load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
+	out := make([]*qunsu.Complaint, 0, len(ids))
+	for start := 0; start < len(ids); start += loadBatch {
+		batch := ids[start:min(start+loadBatch, len(ids))]
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.SliceCmd, len(batch))
+		for i, id := range batch {
+			cmds[i] = pipe.HMGet(ctx, complaintKey(tenant, id), "v", "j")
+		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("store: complaints: %w", err)
 		}
-	}
-	out := make([]*qunsu.Complaint, 0, len(ids))
-	for _, cmd := range cmds {
-		vals := cmd.Val()
-		if len(vals) < 2 || vals[1] == nil {
-			continue
-		}
-		c, err := decode(vals[0], vals[1])
+		decoded, err := decodeAll(cmds, min(runtime.GOMAXPROCS(0), (len(cmds)+63)/64))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		for _, c := range decoded {
+			if c != nil {
+				out = append(out, c)
+			}
+		}
 	}
 	return out, nil
+}
+
+// decodeAll decodes HMGET v j replies with workers goroutines (at least
+// one); a complaint not found is nil.
+func decodeAll(cmds []*redis.SliceCmd, workers int) ([]*qunsu.Complaint, error) {
+	out := make([]*qunsu.Complaint, len(cmds))
+	errs := make([]error, max(workers, 1))
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte // reused: Unmarshal keeps nothing of its input
+			for i := w; i < len(cmds); i += len(errs) {
+				vals := cmds[i].Val()
+				if len(vals) < 2 || vals[1] == nil {
+					continue
+				}
+				js, _ := vals[1].(string)
+				buf = append(buf[:0], js...)
+				if out[i], errs[w] = decodeJSON(vals[0], buf); errs[w] != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // Timeline returns a complaint's events, oldest first.

@@ -1,0 +1,108 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"qunsu"
+	"qunsu/internal/redistest"
+	"qunsu/store"
+)
+
+// commitAt stores a new complaint reported at, with status, and returns it.
+func commitAt(t *testing.T, s *store.Store, tenant, id string, at time.Time, status qunsu.Status) *qunsu.Complaint {
+	t.Helper()
+	c := &qunsu.Complaint{Tenant: tenant, ID: id, Status: status, ReportedAt: at,
+		Report: qunsu.Report{Project: "翡翠湾", Households: 35},
+		Tasks:  []qunsu.Task{{Key: "hq_report", Name: qunsu.Text{qunsu.LangZH: "报备总部", qunsu.LangEN: "Report to HQ"}, Due: at.Add(6 * time.Hour)}}}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: c}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func ids(cs []*qunsu.Complaint) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+// What a summary covers: every complaint reported in the period, dissolved or
+// not, oldest first; then the others not dissolved, oldest first; each once.
+func TestOpenOrReportedCoversThePeriodThenTheOpen(t *testing.T) {
+	onEach(t, func(t *testing.T, s *store.Store, tenant string) {
+		day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+		commitAt(t, s, tenant, "QS-20261120-001", day.Add(-48*time.Hour), qunsu.StatusOpen)      // before, open
+		commitAt(t, s, tenant, "QS-20261120-002", day.Add(-47*time.Hour), qunsu.StatusDissolved) // before, dissolved
+		commitAt(t, s, tenant, "QS-20261122-003", day.Add(15*time.Hour), qunsu.StatusAftercare)  // in, closed
+		commitAt(t, s, tenant, "QS-20261122-001", day.Add(9*time.Hour), qunsu.StatusOpen)        // in, open
+		commitAt(t, s, tenant, "QS-20261122-002", day.Add(10*time.Hour), qunsu.StatusDissolved)  // in, dissolved
+		commitAt(t, s, tenant, "QS-20261121-001", day.Add(-2*time.Hour), qunsu.StatusAftercare)  // before, closed
+		commitAt(t, s, tenant, "QS-20261123-001", day.Add(24*time.Hour), qunsu.StatusOpen)       // after, open
+
+		got, err := s.OpenOrReported(ctx, tenant, day, day.Add(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"QS-20261122-001", "QS-20261122-002", "QS-20261122-003",
+			"QS-20261120-001", "QS-20261121-001", "QS-20261123-001"}
+		if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+			t.Fatalf("covered %v, want %v", ids(got), want)
+		}
+		for _, c := range got {
+			if c.Version != 1 || c.Households != 35 || c.Tasks[0].Name.In(qunsu.LangEN) != "Report to HQ" {
+				t.Errorf("%s decoded as %+v", c.ID, c)
+			}
+		}
+	})
+}
+
+// Thousands of complaints are read in batches; all come back in order,
+// decoded with their versions, and one whose hash is gone is left out.
+func TestComplaintsReadsManyInOrder(t *testing.T) {
+	const n = 700
+	s := store.New(redistest.Client(t))
+	tenant := redistest.Tenant(t)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var want []string
+	for i := 0; i < n; i++ {
+		c := commitAt(t, s, tenant, fmt.Sprintf("QS-20261101-%03d", i+1), start.Add(time.Duration(i)*time.Minute), qunsu.StatusOpen)
+		if i%3 == 0 {
+			c.Version = 1
+			c.Households = 36
+			if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i != 300 {
+			want = append(want, c.ID)
+		}
+	}
+	gone := fmt.Sprintf("{t:%s}:c:QS-20261101-301", tenant)
+	if err := redistest.Client(t).Del(ctx, gone).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, openOnly := range []bool{true, false} {
+		got, err := s.Complaints(ctx, tenant, start, start.Add(24*time.Hour), openOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+			t.Fatalf("openOnly %v: %d complaints, want %d in order", openOnly, len(got), len(want))
+		}
+		for _, c := range got {
+			var i int
+			fmt.Sscanf(c.ID, "QS-20261101-%d", &i)
+			wantVersion, wantHouseholds := int64(1), 35
+			if (i-1)%3 == 0 {
+				wantVersion, wantHouseholds = 2, 36
+			}
+			if c.Version != wantVersion || c.Households != wantHouseholds {
+				t.Fatalf("%s: version %d, %d households; want %d, %d", c.ID, c.Version, c.Households, wantVersion, wantHouseholds)
+			}
+		}
+	}
+}
