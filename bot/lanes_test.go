@@ -1,11 +1,15 @@
 package bot_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"qunsu"
+	"qunsu/bot"
 	"qunsu/internal/redistest"
 	"qunsu/store"
 )
@@ -26,8 +30,12 @@ func TestManyChatsCostWhatTheyHold(t *testing.T) {
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	stop := start(t, s, tenant, "c1", p)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &bot.Sender{Platform: "fake", Outbox: s, Transport: p, Tenants: []string{tenant}, Consumer: "c1",
+		Poll: 50 * time.Millisecond, Posting: chats}
+	done := make(chan struct{})
+	go func() { snd.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
 	waitFor(t, "every chat's first post to be attempted", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -38,5 +46,55 @@ func TestManyChatsCostWhatTheyHold(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 20<<20 {
 		t.Errorf("the heap grew by %d MB for %d waiting chats", grown>>20, chats)
+	}
+}
+
+// counting is a platform that notes how many posts are under way at once.
+type counting struct {
+	mu        sync.Mutex
+	now, most int
+	posted    int
+}
+
+func (c *counting) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
+	return bot.Route{Chat: m.Chat.ID}, true, nil
+}
+
+func (c *counting) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, since time.Time) error {
+	c.mu.Lock()
+	c.now++
+	c.most = max(c.most, c.now)
+	c.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	c.mu.Lock()
+	c.now--
+	c.posted++
+	c.mu.Unlock()
+	return nil
+}
+
+// However many chats have something to post, at most Posting posts are under
+// way at once, and all of them get posted.
+func TestPostsUnderWayAreBounded(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	var msgs []qunsu.Message
+	for i := range 200 {
+		msgs = append(msgs, msg(fmt.Sprintf("chat-%d", i), fmt.Sprintf("k%d", i)))
+	}
+	enqueue(t, s, tenant, msgs...)
+	c := &counting{}
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &bot.Sender{Platform: "fake", Outbox: s, Transport: c, Tenants: []string{tenant}, Consumer: "c1",
+		Poll: 50 * time.Millisecond, Posting: 4}
+	done := make(chan struct{})
+	go func() { snd.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "every message posted", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.posted == 200
+	})
+	if c.most > 4 || c.most < 2 {
+		t.Errorf("%d posts were under way at once; want at most 4 (and more than one)", c.most)
 	}
 }

@@ -48,6 +48,10 @@ type Sender struct {
 	Poll      time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
 	Lease     time.Duration // how long a claim on a message lasts unless extended; default 2m
 	Backoff   Backoff
+	// Posting is how many posts may be under way at once (default 16): a
+	// burst to thousands of chats must leave Redis connections to the poller
+	// and the intake.
+	Posting int
 	// Keep is how long the outbox keeps what every platform has finished
 	// with, for inspection (default 1h); older entries are trimmed now and
 	// then, so that the outbox does not grow for ever.
@@ -64,6 +68,7 @@ type Sender struct {
 	// message being posted then to be resumed.
 	Stop <-chan struct{}
 
+	slots    chan struct{} // one per post under way
 	mu       sync.Mutex
 	inflight map[string]bool  // outbox entries handed to a lane
 	lanes    map[string]*lane // per tenant and chat
@@ -121,6 +126,10 @@ func (s *Sender) Run(ctx context.Context) error {
 	if s.Keep <= 0 {
 		s.Keep = time.Hour
 	}
+	if s.Posting <= 0 {
+		s.Posting = 16
+	}
+	s.slots = make(chan struct{}, s.Posting)
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
@@ -389,9 +398,15 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 		}
 		// Bounded, so that the claim outlives the attempt. Stopping does not cut
 		// it off: only ctx does.
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			return // stopped: left to be resumed
+		}
 		dctx, cancel := context.WithTimeout(ctx, s.Lease/2)
 		err = s.Transport.Deliver(dctx, j.route, m, since)
 		cancel()
+		<-s.slots
 		l.next = time.Now().Add(j.route.Every)
 		if err == nil {
 			s.finish(ctx, log, tenant, m.Key, j.env.ID)
