@@ -85,7 +85,7 @@ func TestPollerWokenByEarlierTimer(t *testing.T) {
 		Wake: st.Wakeups(ctx, []string{tenant}), MaxWait: time.Minute})
 	time.Sleep(300 * time.Millisecond) // asleep until the head
 	sooner := qunsu.Timer{Complaint: "QS-2", Task: "sooner"}
-	due := time.Now().Add(200 * time.Millisecond)
+	due := time.Now().Add(200 * time.Millisecond).Truncate(time.Millisecond) // the queue keeps milliseconds
 	if err := st.Commit(ctx, qunsu.Change{Tenant: tenant, Schedule: []qunsu.Scheduled{{Timer: sooner, Due: due}}}); err != nil {
 		t.Fatal(err)
 	}

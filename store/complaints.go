@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	fastjson "github.com/goccy/go-json"
 	"github.com/redis/go-redis/v9"
 
 	"qunsu"
@@ -66,7 +67,7 @@ func decode(v, j any) (*qunsu.Complaint, error) {
 // decodeJSON decodes a complaint's JSON and version.
 func decodeJSON(v any, js []byte) (*qunsu.Complaint, error) {
 	var c qunsu.Complaint
-	if err := json.Unmarshal(js, &c); err != nil {
+	if err := fastjson.Unmarshal(js, &c); err != nil {
 		return nil, fmt.Errorf("store: decode complaint: %w", err)
 	}
 	vs, _ := v.(string)
