@@ -145,4 +145,6 @@ type part struct {
 }
 
 // parts are the report's sections, in the order they run.
-var parts = []part{}
+var parts = []part{
+	{"ack", benchAck},
+}
