@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -28,6 +29,10 @@ const (
 	ackTimeout     = 5 * time.Second // WeCom waits 5 s, Slack 3 s
 	ackOutstanding = 1024            // requests in flight; beyond, a due request is not sent (counted as an error)
 	ackWarmUp      = 100 * time.Millisecond
+	// ackSlice is the longest stretch one target gets at a time: qunsu and
+	// the floor take turns, so that what else runs on the machine falls on
+	// both alike.
+	ackSlice = 2.0 // seconds
 )
 
 // ackTarget is one endpoint the load is offered to.
@@ -36,21 +41,22 @@ type ackTarget struct {
 	base             string
 	pid              int
 	build            func(base string, n int) []*http.Request
+	client           *http.Client
 }
 
 func (t ackTarget) name() string { return t.system + " " + t.platform }
 
-// ackRun is one target at one rate.
+// ackRun is one target at one rate, over all its turns.
 type ackRun struct {
 	target  ackTarget
 	rate    int
 	res     loadResult
-	cpu     time.Duration // of the target's process during the run
-	redis   time.Duration // of redis-server during the run
-	gen     time.Duration // of the test process (the load generator, the fake Slack and WeCom) during the run
-	backlog int64         // qunsu: inbox entries not yet acted on when the load ended
-	drained time.Duration // qunsu: how long the intake took to act on them
-	undrain bool          // qunsu: the backlog was not worked off in time
+	cpu     time.Duration // of the target's process during its turns
+	redis   time.Duration // of redis-server during its turns
+	gen     time.Duration // of the test process (the load generator, the fake Slack and WeCom) during its turns
+	backlog int64         // qunsu: most inbox entries not yet acted on at the end of a turn
+	drained time.Duration // qunsu: longest the intake took to act on them
+	undrain bool          // qunsu: a backlog was not worked off in time
 }
 
 // benchAck measures how fast qunsu acknowledges signed Slack slash commands
@@ -73,29 +79,47 @@ func benchAck(t *testing.T, sc scale) {
 	}
 	load0, busy0 := loadAverage(), machineCPU()
 
-	targets := []ackTarget{
-		{system: "qunsu", platform: "Slack slash", base: "http://" + q.Addr, pid: q.Pid(), build: gen.slack},
-		{system: "floor", platform: "Slack slash", base: "http://" + floor.addr, pid: floor.pid(), build: gen.slack},
-		{system: "qunsu", platform: "WeCom callback", base: "http://" + q.Addr, pid: q.Pid(), build: gen.wecom},
-		{system: "floor", platform: "WeCom callback", base: "http://" + floor.addr, pid: floor.pid(), build: gen.wecom},
+	pairs := [][2]ackTarget{
+		{{system: "qunsu", platform: "Slack slash", base: "http://" + q.Addr, pid: q.Pid(), build: gen.slack},
+			{system: "floor", platform: "Slack slash", base: "http://" + floor.addr, pid: floor.pid(), build: gen.slack}},
+		{{system: "qunsu", platform: "WeCom callback", base: "http://" + q.Addr, pid: q.Pid(), build: gen.wecom},
+			{system: "floor", platform: "WeCom callback", base: "http://" + floor.addr, pid: floor.pid(), build: gen.wecom}},
 	}
 	drainFor := 15 * time.Second
 	if *full {
 		drainFor = 3 * time.Minute
 	}
+	turns := max(1, int(math.Round(sc.ackFor/ackSlice)))
 	var runs []ackRun
 	for _, rate := range sc.ackRates {
-		for _, tg := range targets {
-			run := ackOnce(t, tg, rate, sc.ackFor, redisPid)
-			if tg.system == "qunsu" {
-				// The next target runs on a quiet machine, not beside qunsu's backlog.
-				run.backlog, run.drained, run.undrain = r.drainInbox(drainFor)
+		for _, pair := range pairs {
+			both := []*ackRun{{target: pair[0], rate: rate}, {target: pair[1], rate: rate}}
+			for _, run := range both {
+				run.target.client = newLoadClient(ackOutstanding)
+				run.warmUp(t)
 			}
-			runs = append(runs, run)
-			t.Logf("%s at %d/s: %d right, %d errors, p50 %s, p99 %s, max %s", tg.name(), rate, run.res.ok, run.res.errors(),
-				ms(run.res.lat.quantile(0.5)), ms(run.res.lat.quantile(0.99)), ms(run.res.lat.quantile(1)))
-			if run.res.wrong > 0 {
-				t.Errorf("%s at %d/s: %d wrong answers, the first: %s", tg.name(), rate, run.res.wrong, run.res.firstWrong)
+			for turn := range turns {
+				// Turn about, the floor first every other time.
+				for i := range both {
+					run := both[(i+turn)%2]
+					run.turn(t, sc.ackFor/float64(turns), redisPid)
+					if run.target.system == "qunsu" {
+						// The floor's turn is not spent beside qunsu's backlog.
+						backlog, took, undrained := r.drainInbox(drainFor)
+						run.backlog, run.drained = max(run.backlog, backlog), max(run.drained, took)
+						run.undrain = run.undrain || undrained
+					}
+				}
+			}
+			for _, run := range both {
+				run.target.client.CloseIdleConnections()
+				run.res.lat, run.res.late = run.res.lat.sorted(), run.res.late.sorted()
+				runs = append(runs, *run)
+				t.Logf("%s at %d/s: %d right, %d errors, p50 %s, p99 %s, max %s", run.target.name(), rate, run.res.ok, run.res.errors(),
+					ms(run.res.lat.quantile(0.5)), ms(run.res.lat.quantile(0.99)), ms(run.res.lat.quantile(1)))
+				if run.res.wrong > 0 {
+					t.Errorf("%s at %d/s: %d wrong answers, the first: %s", run.target.name(), rate, run.res.wrong, run.res.firstWrong)
+				}
 			}
 		}
 	}
@@ -106,28 +130,32 @@ func benchAck(t *testing.T, sc scale) {
 	if err1 != nil || err2 != nil {
 		t.Errorf("peak RSS: %v %v", err1, err2)
 	}
-	publish(ackTable(runs, sc), ackProcessTable(runs, qunsuRSS, floorRSS, qunsuCPU1-qunsuCPU0, floorCPU1-floorCPU0,
+	publish(ackTable(runs, sc, turns), ackProcessTable(runs, qunsuRSS, floorRSS, qunsuCPU1-qunsuCPU0, floorCPU1-floorCPU0,
 		load0, loadAverage(), machineCPU().since(busy0)))
 }
 
-// ackOnce offers one target one rate: a short warm-up (connections, scripts
-// loaded), then the measured run.
-func ackOnce(t *testing.T, tg ackTarget, rate int, seconds float64, redisPid int) ackRun {
-	client := newLoadClient(ackOutstanding)
-	defer client.CloseIdleConnections()
-	opts := loadOpts{rate: rate, timeout: ackTimeout, outstanding: ackOutstanding, check: emptyOK}
-	warm := max(1, int(float64(rate)*ackWarmUp.Seconds()))
-	openLoop(t.Context(), client, tg.build(tg.base, warm), opts)
+// warmUp offers the target its rate for a moment, unmeasured: connections
+// made, scripts loaded.
+func (run *ackRun) warmUp(t *testing.T) {
+	warm := max(1, int(float64(run.rate)*ackWarmUp.Seconds()))
+	openLoop(t.Context(), run.target.client, run.target.build(run.target.base, warm), run.opts())
+}
 
-	reqs := tg.build(tg.base, int(float64(rate)*seconds))
-	pids := []int{tg.pid, redisPid, os.Getpid()}
+func (run *ackRun) opts() loadOpts {
+	return loadOpts{rate: run.rate, timeout: ackTimeout, outstanding: ackOutstanding, check: emptyOK}
+}
+
+// turn offers the target its rate for seconds, measured.
+func (run *ackRun) turn(t *testing.T, seconds float64, redisPid int) {
+	reqs := run.target.build(run.target.base, int(float64(run.rate)*seconds))
+	pids := []int{run.target.pid, redisPid, os.Getpid()}
 	before := cpuTimes(pids)
-	res := openLoop(t.Context(), client, reqs, opts)
+	res := openLoop(t.Context(), run.target.client, reqs, run.opts())
 	used := cpuTimes(pids)
-	for i := range used {
-		used[i] -= before[i]
-	}
-	return ackRun{target: tg, rate: rate, res: res, cpu: used[0], redis: used[1], gen: used[2]}
+	run.res.merge(res)
+	run.cpu += used[0] - before[0]
+	run.redis += used[1] - before[1]
+	run.gen += used[2] - before[2]
 }
 
 // cpuTimes is the CPU time each process has used so far (0 if unknown).
@@ -202,7 +230,7 @@ func (m *requestMaker) wecom(base string, n int) []*http.Request {
 	return reqs
 }
 
-func ackTable(runs []ackRun, sc scale) *table {
+func ackTable(runs []ackRun, sc scale, turns int) *table {
 	tb := newTable("Ack latency", "target", "offered/s", "achieved/s", "p50", "p99", "max", "errors",
 		"p50 ×floor", "p99 ×floor", "CPU", "Redis CPU", "gen. CPU", "sent late p99")
 	floors := map[string]ackRun{}
@@ -222,21 +250,23 @@ func ackTable(runs []ackRun, sc scale) *table {
 			share(run.cpu, run.res.took), share(run.redis, run.res.took), share(run.gen, run.res.took), ms(run.res.late.quantile(0.99)))
 	}
 	tb.note("Targets: p99 under 10 ms at 1000 requests/s, and within ×1.5 of the floor.")
-	tb.note("Each rate offered for %g s to each target in turn (after %v of warm-up), open loop: requests leave on schedule", sc.ackFor, ackWarmUp)
-	tb.note("whatever the answers, latency counts from when each was due, up to %d in flight on a keep-alive pool, %v timeout.", ackOutstanding, ackTimeout)
+	tb.note("Each rate is offered to each target for %g s in all, in %d turns of %.3g s, qunsu's and the floor's alternating (so", sc.ackFor, turns, sc.ackFor/float64(turns))
+	tb.note("that whatever else runs on the machine falls on both alike), after %v of warm-up. Open loop: requests leave on", ackWarmUp)
+	tb.note("schedule whatever the answers and latency counts from when each was due; up to %d in flight on a keep-alive pool;", ackOutstanding)
+	tb.note("%v timeout.", ackTimeout)
 	tb.note("Every Slack request is a new slash command `/qunsu %s` (help) from one of the shipped directory's people,", ackCommand)
 	tb.note("signed (v0 HMAC); every WeCom request a new text message %s (unique MsgId) from one of them, sealed (AES-CBC, msg_signature).", ackCommand)
 	tb.note("qunsu also acts on each in the background (inbox -> engine -> outbox -> senders posting to the fake Slack and WeCom):")
-	tb.note("that is part of its load. After each qunsu run the next target waited for the inbox to be worked off:")
+	tb.note("that is part of its load. After each turn of qunsu's the next waited for the inbox to be worked off:")
 	for _, run := range runs {
 		if run.target.system != "qunsu" {
 			continue
 		}
-		state := fmt.Sprintf("worked off in %.1f s", run.drained.Seconds())
+		state := fmt.Sprintf("worked off within %.1f s", run.drained.Seconds())
 		if run.undrain {
 			state = fmt.Sprintf("NOT worked off within %.0f s", run.drained.Seconds())
 		}
-		tb.note("  %s at %d/s: %d in the inbox at the end, %s.", run.target.name(), run.rate, run.backlog, state)
+		tb.note("  %s at %d/s: at most %d in the inbox at the end of a turn, %s.", run.target.name(), run.rate, run.backlog, state)
 	}
 	tb.note("The floor checks the same signature or seal, makes one Redis round trip (SET NX EX of the request id) on the same")
 	tb.note("redis-server, and answers the same empty 200; it is a process of its own (the test binary, TestFloorServer).")

@@ -51,6 +51,19 @@ func (r loadResult) achieved() float64 {
 	return float64(r.ok) / r.took.Seconds()
 }
 
+// merge adds another run's figures (latencies unsorted until sorted again).
+func (r *loadResult) merge(o loadResult) {
+	r.sent, r.ok, r.shed, r.failed, r.wrong = r.sent+o.sent, r.ok+o.ok, r.shed+o.shed, r.failed+o.failed, r.wrong+o.wrong
+	r.lat, r.late = append(r.lat, o.lat...), append(r.late, o.late...)
+	r.took += o.took
+	if r.firstWrong == "" {
+		r.firstWrong = o.firstWrong
+	}
+	if r.firstFailed == "" {
+		r.firstFailed = o.firstFailed
+	}
+}
+
 func (r loadResult) errors() int { return r.shed + r.failed + r.wrong }
 
 // newLoadClient is a client with a keep-alive pool as big as the requests in flight.
