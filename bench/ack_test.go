@@ -250,7 +250,7 @@ func ackTable(runs []ackRun, sc scale, turns int) *table {
 			share(run.cpu, run.res.took), share(run.redis, run.res.took), share(run.gen, run.res.took), ms(run.res.late.quantile(0.99)))
 	}
 	tb.note("Targets: p99 under 10 ms at 1000 requests/s, and within ×1.5 of the floor.")
-	tb.note("Each rate is offered to each target for %g s in all, in %d turns of %.3g s, qunsu's and the floor's alternating (so", sc.ackFor, turns, sc.ackFor/float64(turns))
+	tb.note("Each rate is offered to each target for %g s in all, in %s of %.3g s, qunsu's and the floor's alternating (so", sc.ackFor, plural(turns, "turn"), sc.ackFor/float64(turns))
 	tb.note("that whatever else runs on the machine falls on both alike), after %v of warm-up. Open loop: requests leave on", ackWarmUp)
 	tb.note("schedule whatever the answers and latency counts from when each was due; up to %d in flight on a keep-alive pool;", ackOutstanding)
 	tb.note("%v timeout.", ackTimeout)
@@ -274,8 +274,16 @@ func ackTable(runs []ackRun, sc scale, turns int) *table {
 	tb.note("generator, and the fake Slack and WeCom that qunsu's senders post to). Errors: not sent (too many in flight), no answer,")
 	tb.note("or a wrong one.")
 	tb.note("Sent late: how long after its due time a request left (the generator's timer and scheduling, on the same 2 cores); it")
-	tb.note("is inside every latency above, for qunsu and the floor alike.")
+	tb.note("is inside every latency above, for qunsu and the floor alike. The handlers alone, without HTTP, load or background")
+	tb.note("work: ./test.sh ./bench -run '^$' -bench AckPath -benchmem.")
 	return tb
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // share is CPU time over a wall-clock time, in % of one core.
