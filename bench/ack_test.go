@@ -149,17 +149,17 @@ func (run *ackRun) opts() loadOpts {
 func (run *ackRun) turn(t *testing.T, seconds float64, redisPid int) {
 	reqs := run.target.build(run.target.base, int(float64(run.rate)*seconds))
 	pids := []int{run.target.pid, redisPid, os.Getpid()}
-	before := cpuTimes(pids)
+	before := processCPU(pids)
 	res := openLoop(t.Context(), run.target.client, reqs, run.opts())
-	used := cpuTimes(pids)
+	used := processCPU(pids)
 	run.res.merge(res)
 	run.cpu += used[0] - before[0]
 	run.redis += used[1] - before[1]
 	run.gen += used[2] - before[2]
 }
 
-// cpuTimes is the CPU time each process has used so far (0 if unknown).
-func cpuTimes(pids []int) []time.Duration {
+// processCPU is the CPU time each process has used so far (0 if unknown).
+func processCPU(pids []int) []time.Duration {
 	out := make([]time.Duration, len(pids))
 	for i, pid := range pids {
 		out[i], _ = serveproc.CPUTime(pid)
@@ -250,7 +250,7 @@ func ackTable(runs []ackRun, sc scale, turns int) *table {
 			share(run.cpu, run.res.took), share(run.redis, run.res.took), share(run.gen, run.res.took), ms(run.res.late.quantile(0.99)))
 	}
 	tb.note("Targets: p99 under 10 ms at 1000 requests/s, and within ×1.5 of the floor.")
-	tb.note("Each rate is offered to each target for %g s in all, in %s of %.3g s, qunsu's and the floor's alternating (so", sc.ackFor, plural(turns, "turn"), sc.ackFor/float64(turns))
+	tb.note("Each rate is offered to each target for %g s in all, in %s of %.3g s, qunsu's and the floor's alternating (so", sc.ackFor, turnCount(turns), sc.ackFor/float64(turns))
 	tb.note("that whatever else runs on the machine falls on both alike), after %v of warm-up. Open loop: requests leave on", ackWarmUp)
 	tb.note("schedule whatever the answers and latency counts from when each was due; up to %d in flight on a keep-alive pool;", ackOutstanding)
 	tb.note("%v timeout.", ackTimeout)
@@ -279,11 +279,11 @@ func ackTable(runs []ackRun, sc scale, turns int) *table {
 	return tb
 }
 
-func plural(n int, what string) string {
+func turnCount(n int) string {
 	if n == 1 {
-		return "1 " + what
+		return "1 turn"
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return fmt.Sprintf("%d turns", n)
 }
 
 // share is CPU time over a wall-clock time, in % of one core.
