@@ -164,6 +164,7 @@ type part struct {
 
 // parts are the report's sections, in the order they run.
 var parts = []part{
+	{"ack", benchAck, nil},
 	{"timers", benchTimers, []string{"reminders", "asynq", "idle", "catch-up"}},
 	{"summary", benchSummary, nil},
 }

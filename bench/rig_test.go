@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -204,6 +205,19 @@ func profile(t *testing.T, p *serveproc.Proc, what string, secs int) (wait func(
 		}
 	}
 	done := make(chan struct{})
+	go func() {
+		// What every goroutine waits on, a third of the way in.
+		time.Sleep(time.Duration(secs) * time.Second / 3)
+		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/goroutine?debug=1", addr))
+		if err != nil {
+			return
+		}
+		defer res.Body.Close()
+		if f, err := os.Create(filepath.Join(*pprofDir, what+"-goroutines.txt")); err == nil {
+			io.Copy(f, res.Body)
+			f.Close()
+		}
+	}()
 	go func() {
 		defer close(done)
 		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))

@@ -199,6 +199,7 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 			continue
 		}
 		failures = 0
+		var skipped []string // other platforms' messages: acknowledged together, in one round trip
 		for _, env := range batch {
 			if s.taken(env.ID) {
 				continue // a lane of ours has it already
@@ -208,18 +209,30 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 			case err != nil:
 				s.release(env.ID) // ctx ended, or it was buried
 			case !ok:
-				if err := s.Outbox.Done(ctx, tenant, s.Platform, env.ID); err != nil {
-					s.Log.Error("outbox ack failed", "platform", s.Platform, "tenant", tenant, "err", err)
-				}
-				s.release(env.ID)
-				s.Meter.SendResult(s.Platform, "skipped")
+				skipped = append(skipped, env.ID)
 			default:
 				s.enqueue(ctx, job{tenant: tenant, env: env, route: route}, wg)
 			}
 		}
+		s.skip(ctx, tenant, skipped)
 		if last {
 			return
 		}
+	}
+}
+
+// skip acknowledges messages that are not the platform's (answers to
+// commands typed on another one).
+func (s *Sender) skip(ctx context.Context, tenant string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if err := s.Outbox.Done(ctx, tenant, s.Platform, ids...); err != nil {
+		s.Log.Error("outbox ack failed", "platform", s.Platform, "tenant", tenant, "err", err)
+	}
+	for _, id := range ids {
+		s.release(id)
+		s.Meter.SendResult(s.Platform, "skipped")
 	}
 }
 

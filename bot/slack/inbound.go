@@ -117,7 +117,7 @@ func (a *Adapter) take(ctx context.Context, in qunsu.Inbound, event bool) answer
 // chat is where a message was said: a complaint's own channel is its team
 // chat, so that answers there are not posted twice.
 func (a *Adapter) chat(ctx context.Context, channel, name, replyURL string) qunsu.Chat {
-	if complaint, found, err := a.memory.Recall(ctx, a.tenant.Tenant, channelKey(channel)); err == nil && found {
+	if complaint, found := a.complaintOf(ctx, channel); found {
 		return qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: complaint}
 	}
 	return qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: channel, Name: name, ReplyURL: replyURL}

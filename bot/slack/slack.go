@@ -38,6 +38,8 @@ type Adapter struct {
 	memory qunsu.Memory
 	people *people
 	log    *slog.Logger
+	// channels remembers which channels are complaints' own, for a while.
+	channels channels
 	// reportForm is the report command as a form; reportWords are the words
 	// that, alone, open it.
 	reportForm  func(qunsu.Lang) qunsu.Form

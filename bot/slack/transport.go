@@ -60,6 +60,7 @@ func (a *Adapter) teamChannel(ctx context.Context, m qunsu.Message) (string, err
 		if err := a.memory.Remember(ctx, t, channelKey(channel), m.Chat.Complaint, 0); err != nil {
 			return "", err
 		}
+		a.channels.learn(channel, m.Chat.Complaint, time.Now())
 		if err := a.memory.Remember(ctx, t, teamKey(m.Chat.Complaint), channel, 0); err != nil {
 			return "", err
 		}
