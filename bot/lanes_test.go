@@ -98,3 +98,44 @@ func TestPostsUnderWayAreBounded(t *testing.T) {
 		t.Errorf("%d posts were under way at once; want at most 4 (and more than one)", c.most)
 	}
 }
+
+// paced is a platform whose one chat takes a post an hour.
+type paced struct{ counting }
+
+func (p *paced) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
+	return bot.Route{Chat: m.Chat.ID, Every: time.Hour}, true, nil
+}
+
+// A chat handed far more than its pace lets it post holds up reading the
+// outbox, instead of holding the backlog in memory: 1,000 answers to one
+// channel leave most of them unread in Redis.
+func TestSlowChatHoldsUpReading(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	if err := s.Subscribe(context.Background(), tenant, "fake"); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []qunsu.Message
+	for i := range 1000 {
+		msgs = append(msgs, msg("busy", fmt.Sprintf("k%d", i)))
+	}
+	enqueue(t, s, tenant, msgs...)
+	p := &paced{}
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &bot.Sender{Platform: "fake", Outbox: s, Transport: p, Tenants: []string{tenant}, Consumer: "c1", Poll: 20 * time.Millisecond}
+	done := make(chan struct{})
+	go func() { snd.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the first post", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.posted == 1
+	})
+	time.Sleep(300 * time.Millisecond) // time enough to read everything, were it read
+	lag, pending, err := s.OutboxDepth(context.Background(), tenant, "fake")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending > 400 || lag < 500 {
+		t.Errorf("%d messages read and held, %d left unread; want at most a lane's 256 and a read's 50 held", pending, lag)
+	}
+}

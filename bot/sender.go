@@ -94,11 +94,17 @@ type job struct {
 // lane posts the messages of one chat in order. Its queue grows with what it
 // is handed, not ahead of it: a busy hour touches thousands of chats once each.
 type lane struct {
-	queue   []job         // handed and not taken yet (guarded by Sender.mu)
+	queue   []job         // handed and not taken yet (guarded by Sender.mu), at most laneMax
 	wake    chan struct{} // a job was queued
+	room    chan struct{} // a job was taken from a full queue
 	pending int           // jobs handed to it and not finished (guarded by Sender.mu): it retires at 0 only
 	next    time.Time     // the chat's next post may not come before
 }
+
+// laneMax is how many messages a chat's lane holds: a chat paced at a post a
+// second that is handed more holds up reading the outbox until it has room,
+// rather than holding the backlog in memory.
+const laneMax = 256
 
 // idleLane is how long a lane with nothing to do lives on.
 const idleLane = time.Minute
@@ -285,13 +291,14 @@ func (s *Sender) release(id string) {
 	s.mu.Unlock()
 }
 
-// enqueue hands a job to its chat's lane, starting the lane if needed.
+// enqueue hands a job to its chat's lane, starting the lane if needed, and
+// waits while the lane is full.
 func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 	key := j.tenant + "\x00" + j.route.Chat
 	s.mu.Lock()
 	l := s.lanes[key]
 	if l == nil {
-		l = &lane{wake: make(chan struct{}, 1)}
+		l = &lane{wake: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 		s.lanes[key] = l
 		wg.Add(1)
 		go func() {
@@ -300,11 +307,39 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 		}()
 	}
 	l.pending++ // from here on the lane stays until this job is done
-	l.queue = append(l.queue, j)
 	s.mu.Unlock()
+	// A chat with a long queue holds up reading while it posts: that is progress.
+	var beat <-chan time.Time
+	for {
+		s.mu.Lock()
+		if len(l.queue) < laneMax {
+			l.queue = append(l.queue, j)
+			s.mu.Unlock()
+			signal(l.wake)
+			return
+		}
+		s.mu.Unlock()
+		if beat == nil {
+			t := time.NewTicker(10 * time.Second)
+			defer t.Stop()
+			beat = t.C
+		}
+		select {
+		case <-l.room:
+		case <-ctx.Done():
+			s.release(j.env.ID)
+			return
+		case <-beat:
+			s.Meter.Beat(s.runner(), j.tenant)
+		}
+	}
+}
+
+// signal wakes whoever waits on ch, unless it is woken already.
+func signal(ch chan struct{}) {
 	select {
-	case l.wake <- struct{}{}:
-	default: // woken already
+	case ch <- struct{}{}:
+	default:
 	}
 }
 
@@ -319,6 +354,7 @@ func (s *Sender) take(l *lane) (job, bool) {
 	j := l.queue[0]
 	l.queue[0] = job{}
 	l.queue = l.queue[1:]
+	signal(l.room)
 	return j, true
 }
 
