@@ -76,6 +76,11 @@ func (w *asynqWorker) kill() {
 }
 
 func (w *asynqWorker) stop() {
+	select {
+	case <-w.done:
+		return // killed already
+	default:
+	}
 	w.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-w.done:
@@ -180,7 +185,8 @@ func runAsynq(t *testing.T, r *rig, sc scale) lateness {
 		}
 		time.Sleep(time.Second)
 	}
-	workers[0].stop()
-	workers[2].stop()
+	for _, w := range workers {
+		w.stop()
+	}
 	return asynqLateness(t, r.rdb, sc.due)
 }

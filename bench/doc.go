@@ -7,6 +7,8 @@
 //
 //	make bench                                     the full run (BENCHMARKS.md)
 //	go test ./bench                                the same at a small scale: checks the harness (./test.sh runs it)
+//	go test ./bench -run TestBench -v -args -bench.full -bench.only=catch-up -bench.pprof=/tmp/prof
+//	                                               one step, with CPU profiles and goroutine dumps of a process
 //
 // Every figure comes from the run that prints it: ratios are against a
 // baseline measured in the same run, on the same machine. Timing targets are
