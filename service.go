@@ -126,6 +126,9 @@ type Outbox interface {
 	// Bury sets aside a message the platform refused for good, with the reason,
 	// and marks its entry handled: it stays on record, it is not retried.
 	Bury(ctx context.Context, tenant, platform, sender, id string, m Message, reason string) error
+	// Entry reads a pending entry's message again, by its id; ok is false when
+	// it is gone.
+	Entry(ctx context.Context, tenant, id string) (m Message, ok bool, err error)
 	// Trim deletes the entries written before before that every platform has
 	// finished with, and returns how many went.
 	Trim(ctx context.Context, tenant string, before time.Time) (int64, error)

@@ -89,22 +89,25 @@ type job struct {
 	tenant string
 	env    qunsu.Envelope
 	route  Route
+	// idOnly: the lane keeps only the entry's id (and route), and reads the
+	// message again when its turn comes.
+	idOnly bool
 }
 
 // lane posts the messages of one chat in order. Its queue grows with what it
 // is handed, not ahead of it: a busy hour touches thousands of chats once each.
 type lane struct {
-	queue   []job         // handed and not taken yet (guarded by Sender.mu), at most laneMax
+	queue   []job         // handed and not taken yet (guarded by Sender.mu)
 	wake    chan struct{} // a job was queued
-	room    chan struct{} // a job was taken from a full queue
 	pending int           // jobs handed to it and not finished (guarded by Sender.mu): it retires at 0 only
 	next    time.Time     // the chat's next post may not come before
 }
 
-// laneMax is how many messages a chat's lane holds: a chat paced at a post a
-// second that is handed more holds up reading the outbox until it has room,
-// rather than holding the backlog in memory.
-const laneMax = 256
+// laneWhole is how many queued messages a lane keeps whole. Beyond, it keeps
+// their ids only and reads each again from the outbox when its turn comes: a
+// chat paced at a post a second that is handed thousands (one boss told of
+// every overdue task) neither holds up the other chats nor fills memory.
+const laneWhole = 32
 
 // idleLane is how long a lane with nothing to do lives on.
 const idleLane = time.Minute
@@ -291,14 +294,14 @@ func (s *Sender) release(id string) {
 	s.mu.Unlock()
 }
 
-// enqueue hands a job to its chat's lane, starting the lane if needed, and
-// waits while the lane is full.
+// enqueue hands a job to its chat's lane, starting the lane if needed. It
+// never waits: a slow chat holds up no other.
 func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 	key := j.tenant + "\x00" + j.route.Chat
 	s.mu.Lock()
 	l := s.lanes[key]
 	if l == nil {
-		l = &lane{wake: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+		l = &lane{wake: make(chan struct{}, 1)}
 		s.lanes[key] = l
 		wg.Add(1)
 		go func() {
@@ -307,32 +310,12 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 		}()
 	}
 	l.pending++ // from here on the lane stays until this job is done
-	s.mu.Unlock()
-	// A chat with a long queue holds up reading while it posts: that is progress.
-	var beat <-chan time.Time
-	for {
-		s.mu.Lock()
-		if len(l.queue) < laneMax {
-			l.queue = append(l.queue, j)
-			s.mu.Unlock()
-			signal(l.wake)
-			return
-		}
-		s.mu.Unlock()
-		if beat == nil {
-			t := time.NewTicker(10 * time.Second)
-			defer t.Stop()
-			beat = t.C
-		}
-		select {
-		case <-l.room:
-		case <-ctx.Done():
-			s.release(j.env.ID)
-			return
-		case <-beat:
-			s.Meter.Beat(s.runner(), j.tenant)
-		}
+	if len(l.queue) >= laneWhole {
+		j.env.Message, j.idOnly = qunsu.Message{}, true
 	}
+	l.queue = append(l.queue, j)
+	s.mu.Unlock()
+	signal(l.wake)
 }
 
 // signal wakes whoever waits on ch, unless it is woken already.
@@ -354,8 +337,24 @@ func (s *Sender) take(l *lane) (job, bool) {
 	j := l.queue[0]
 	l.queue[0] = job{}
 	l.queue = l.queue[1:]
-	signal(l.room)
 	return j, true
+}
+
+// reread fills in the message of a job queued by id only, trying until the
+// outbox answers or ctx ends; ok is false when there is nothing to post.
+func (s *Sender) reread(ctx context.Context, j job) (job, bool) {
+	for n := 0; ctx.Err() == nil; n++ {
+		m, found, err := s.Outbox.Entry(ctx, j.tenant, j.env.ID)
+		if err == nil {
+			j.env.Message, j.idOnly = m, false
+			return j, found
+		}
+		if ctx.Err() == nil {
+			s.Log.Error("outbox read failed", "platform", s.Platform, "tenant", j.tenant, "err", err)
+			sleep(ctx.Done(), s.Backoff.Wait(n))
+		}
+	}
+	return j, false
 }
 
 // runLane posts a chat's messages one by one, and ends when idle, or when
@@ -369,7 +368,12 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 			return
 		}
 		if j, ok := s.take(l); ok && ctx.Err() == nil {
-			s.post(ctx, l, j)
+			if j.idOnly {
+				j, ok = s.reread(ctx, j)
+			}
+			if ok {
+				s.post(ctx, l, j)
+			}
 			s.mu.Lock()
 			delete(s.inflight, j.env.ID)
 			l.pending--

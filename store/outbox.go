@@ -49,6 +49,23 @@ func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, 
 	return out, nil
 }
 
+// Entry reads one outbox entry's message again.
+func (s *Store) Entry(ctx context.Context, tenant, id string) (qunsu.Message, bool, error) {
+	msgs, err := s.rdb.XRangeN(ctx, outboxKey(tenant), id, id, 1).Result()
+	if err != nil {
+		return qunsu.Message{}, false, fmt.Errorf("store: outbox entry: %w", err)
+	}
+	if len(msgs) == 0 {
+		return qunsu.Message{}, false, nil
+	}
+	raw, _ := msgs[0].Values["m"].(string)
+	var m qunsu.Message
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return qunsu.Message{}, false, fmt.Errorf("store: decode message %s: %w", id, err)
+	}
+	return m, true, nil
+}
+
 // Done acknowledges entries for platform.
 func (s *Store) Done(ctx context.Context, tenant, platform string, ids ...string) error {
 	if len(ids) == 0 {
