@@ -89,15 +89,16 @@ type job struct {
 	tenant string
 	env    qunsu.Envelope
 	route  Route
-	// idOnly: the lane keeps only the entry's id (and route), and reads the
-	// message again when its turn comes.
-	idOnly bool
+	idOnly bool // env holds only the entry's id: the message is read again
 }
 
 // lane posts the messages of one chat in order. Its queue grows with what it
 // is handed, not ahead of it: a busy hour touches thousands of chats once each.
 type lane struct {
-	queue   []job         // handed and not taken yet (guarded by Sender.mu)
+	tenant  string
+	route   Route
+	queue   []job         // handed and not taken yet, whole (guarded by Sender.mu)
+	later   []string      // handed after those, by entry id only (guarded by Sender.mu)
 	wake    chan struct{} // a job was queued
 	pending int           // jobs handed to it and not finished (guarded by Sender.mu): it retires at 0 only
 	next    time.Time     // the chat's next post may not come before
@@ -301,7 +302,7 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 	s.mu.Lock()
 	l := s.lanes[key]
 	if l == nil {
-		l = &lane{wake: make(chan struct{}, 1)}
+		l = &lane{tenant: j.tenant, route: j.route, wake: make(chan struct{}, 1)}
 		s.lanes[key] = l
 		wg.Add(1)
 		go func() {
@@ -310,10 +311,11 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 		}()
 	}
 	l.pending++ // from here on the lane stays until this job is done
-	if len(l.queue) >= laneWhole {
-		j.env.Message, j.idOnly = qunsu.Message{}, true
+	if len(l.queue) < laneWhole && len(l.later) == 0 {
+		l.queue = append(l.queue, j)
+	} else {
+		l.later = append(l.later, j.env.ID)
 	}
-	l.queue = append(l.queue, j)
 	s.mu.Unlock()
 	signal(l.wake)
 }
@@ -330,14 +332,19 @@ func signal(ch chan struct{}) {
 func (s *Sender) take(l *lane) (job, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(l.queue) == 0 {
-		l.queue = nil // let a long queue's array go
-		return job{}, false
+	switch {
+	case len(l.queue) > 0:
+		j := l.queue[0]
+		l.queue[0] = job{}
+		l.queue = l.queue[1:]
+		return j, true
+	case len(l.later) > 0:
+		id := l.later[0]
+		l.later = l.later[1:]
+		return job{tenant: l.tenant, env: qunsu.Envelope{ID: id}, route: l.route, idOnly: true}, true
 	}
-	j := l.queue[0]
-	l.queue[0] = job{}
-	l.queue = l.queue[1:]
-	return j, true
+	l.queue, l.later = nil, nil // let long queues' arrays go
+	return job{}, false
 }
 
 // reread fills in the message of a job queued by id only, trying until the
