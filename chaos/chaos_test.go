@@ -59,7 +59,7 @@ func TestChaos(t *testing.T) {
 	origin := time.UnixMilli(time.Now().UnixMilli())
 	c := startCluster(t, 3, simClock{start: drillStart, origin: origin, rate: p.rate})
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("drill %s: seed %d, logs in %s", p.name, seed, c.replicas[0].logPath)
+	t.Logf("drill %s: seed %d, logs in %s", p.name, seed, c.replicas[0].LogPath)
 	l := newLoad(c, seed)
 	lg, err := newLedger(c)
 	if err != nil {
@@ -136,10 +136,10 @@ func TestChaos(t *testing.T) {
 		tl.problem("%s", line)
 	}
 	for _, r := range c.replicas {
-		if !c.alive(r) {
-			tl.problem("replica %d is not running at the end", r.n)
-		} else if err := c.stop(r); err != nil {
-			tl.problem("replica %d stopped with %v", r.n, err)
+		if !r.Alive() {
+			tl.problem("replica %d is not running at the end", r.N)
+		} else if err := r.Stop(); err != nil {
+			tl.problem("replica %d stopped with %v", r.N, err)
 		}
 	}
 
@@ -172,13 +172,13 @@ func runFaults(t *testing.T, c *cluster, p plan, began time.Time) {
 	for _, f := range p.replicas {
 		r := c.replicas[f.replica-1]
 		at(f.at, func() {
-			c.kill(r)
-			c.logFault("replica %d SIGKILLed", r.n)
+			r.Kill()
+			c.logFault("replica %d SIGKILLed", r.N)
 			time.Sleep(f.down)
 			if err := c.start(r); err != nil {
-				t.Errorf("restarting replica %d: %v", r.n, err)
+				t.Errorf("restarting replica %d: %v", r.N, err)
 			}
-			c.logFault("replica %d started again", r.n)
+			c.logFault("replica %d started again", r.N)
 		})
 	}
 	for _, f := range p.redis {

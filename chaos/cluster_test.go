@@ -7,19 +7,16 @@ import (
 	"log"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +24,7 @@ import (
 
 	"qunsu/config"
 	"qunsu/internal/redistest"
+	"qunsu/internal/serveproc"
 	"qunsu/internal/slackfake"
 	"qunsu/internal/wecomfake"
 	"qunsu/store"
@@ -76,24 +74,12 @@ type cluster struct {
 	bin                  string
 	config               string
 	env                  []string
-	replicas             []*replica
-
-	mu      sync.Mutex
-	redisUp bool
-	faults  []string // what was done to the processes, when
-}
-
-// replica is one `qunsu serve` process slot: it keeps its address across restarts.
-type replica struct {
-	n       int
-	addr    string
-	logPath string
+	replicas             []*serveproc.Proc // the replicas, 1-based by N
 
 	mu        sync.Mutex
-	cmd       *exec.Cmd
-	done      chan struct{} // closed when the current process has ended
-	expected  bool          // the harness is ending it
-	selfExits []string      // ends the harness did not cause
+	redisUp   bool
+	faults    []string // what was done to the processes, when
+	selfEnded []string // replicas that ended without being told to, with their logs' tails
 }
 
 func startCluster(t *testing.T, n int, clock simClock) *cluster {
@@ -135,9 +121,9 @@ func startCluster(t *testing.T, n int, clock simClock) *cluster {
 		}
 		os.RemoveAll(dir)
 	})
-	c.bin = buildQunsu(t, dir)
+	c.bin = serveproc.Build(t, dir)
 	c.config = writeConfig(t, dir)
-	c.env = append(environWithout("QUNSU_"),
+	c.env = append(serveproc.Environ("QUNSU_"),
 		"QUNSU_REDIS_URL="+c.redis.URL(), "QUNSU_CLOCK="+clock.spec(), "QUNSU_LOG_LEVEL=info",
 		"QUNSU_SLACK_BOT_TOKEN="+slackfake.BotToken, "QUNSU_SLACK_SIGNING_SECRET="+slackSecret,
 		"QUNSU_SLACK_API_URL="+c.slackWire.url+"/api/",
@@ -145,13 +131,21 @@ func startCluster(t *testing.T, n int, clock simClock) *cluster {
 		"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
 		"QUNSU_WECOM_API_URL="+c.wecomWire.url)
 	for i := 1; i <= n; i++ {
-		r := &replica{n: i, addr: freeAddr(t), logPath: filepath.Join(dir, fmt.Sprintf("replica-%d.log", i))}
+		r := &serveproc.Proc{N: i, Addr: serveproc.FreeAddr(t), Bin: c.bin, Env: c.env,
+			Args:    []string{"serve", "--config", c.config},
+			LogPath: filepath.Join(dir, fmt.Sprintf("replica-%d.log", i)),
+			Exited: func(p *serveproc.Proc, err error) {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				c.selfEnded = append(c.selfEnded, fmt.Sprintf("replica %d ended by itself: %v at %s\n%s",
+					p.N, err, c.elapsed(), serveproc.Tail(p.LogPath, 40)))
+			}}
 		c.replicas = append(c.replicas, r)
 	}
 	t.Cleanup(func() {
 		for _, r := range c.replicas {
-			if c.alive(r) {
-				c.kill(r)
+			if r.Alive() {
+				r.Kill()
 			}
 		}
 	})
@@ -231,20 +225,6 @@ func (w *wire) duringPost(f func(), timeout time.Duration) bool {
 	}
 }
 
-// buildQunsu builds the real binary once.
-func buildQunsu(t *testing.T, dir string) string {
-	bin := filepath.Join(dir, "qunsu")
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	cmd := exec.Command(goTool, "build", "-o", bin, "qunsu/cmd/qunsu")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // writeConfig is the shipped configuration with the managers' chats on both
 // platforms and Slack paced as the end-to-end tests pace it.
 func writeConfig(t *testing.T, dir string) string {
@@ -265,125 +245,21 @@ func writeConfig(t *testing.T, dir string) string {
 	return path
 }
 
-// environWithout is the environment without the variables starting with prefix,
-// so that a developer's own settings do not leak into the replicas.
-func environWithout(prefix string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, prefix) {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // start starts a replica's process and waits until it answers.
-func (c *cluster) start(r *replica) error {
-	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+func (c *cluster) start(r *serveproc.Proc) error {
+	began := time.Now()
+	if err := r.Start(); err != nil {
 		return err
 	}
-	cmd := exec.Command(c.bin, "serve", "--config", c.config)
-	cmd.Env = append(slices.Clone(c.env), "QUNSU_HTTP_ADDR="+r.addr)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return fmt.Errorf("replica %d: %w", r.n, err)
-	}
-	done := make(chan struct{})
-	r.mu.Lock()
-	r.cmd, r.done, r.expected = cmd, done, false
-	r.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		logf.Close()
-		r.mu.Lock()
-		if !r.expected {
-			r.selfExits = append(r.selfExits, fmt.Sprintf("%v at %s", err, c.elapsed()))
-		}
-		r.mu.Unlock()
-		close(done)
-	}()
-	began := time.Now()
-	deadline := began.Add(60 * time.Second)
-	defer func() { c.t.Logf("%s: replica %d answered after %.1fs", c.elapsed(), r.n, time.Since(began).Seconds()) }()
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			return fmt.Errorf("replica %d ended while starting\n%s", r.n, tail(r.logPath, 30))
-		default:
-		}
-		res, err := http.Get("http://" + r.addr + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("replica %d did not answer within a minute\n%s", r.n, tail(r.logPath, 30))
-}
-
-func (c *cluster) alive(r *replica) bool {
-	r.mu.Lock()
-	done := r.done
-	r.mu.Unlock()
-	if done == nil {
-		return false
-	}
-	select {
-	case <-done:
-		return false
-	default:
-		return true
-	}
-}
-
-// kill ends a replica at once, as a crash or the OOM killer would.
-func (c *cluster) kill(r *replica) {
-	r.mu.Lock()
-	r.expected = true
-	cmd, done := r.cmd, r.done
-	r.mu.Unlock()
-	cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-}
-
-// stop asks a replica to stop (SIGTERM) and returns how it ended.
-func (c *cluster) stop(r *replica) error {
-	r.mu.Lock()
-	r.expected = true
-	cmd, done := r.cmd, r.done
-	r.mu.Unlock()
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-		if !cmd.ProcessState.Success() {
-			return fmt.Errorf("replica %d: %s", r.n, cmd.ProcessState)
-		}
-		return nil
-	case <-time.After(30 * time.Second):
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-		return fmt.Errorf("replica %d did not stop within 30 s of SIGTERM", r.n)
-	}
+	c.t.Logf("%s: replica %d answered after %.1fs", c.elapsed(), r.N, time.Since(began).Seconds())
+	return nil
 }
 
 // pick returns a replica that is running, at random.
-func (c *cluster) pick(intn func(int) int) *replica {
-	var up []*replica
+func (c *cluster) pick(intn func(int) int) *serveproc.Proc {
+	var up []*serveproc.Proc
 	for _, r := range c.replicas {
-		if c.alive(r) {
+		if r.Alive() {
 			up = append(up, r)
 		}
 	}
@@ -394,7 +270,7 @@ func (c *cluster) pick(intn func(int) int) *replica {
 }
 
 // other returns a running replica other than r, or r.
-func (c *cluster) other(r *replica, intn func(int) int) *replica {
+func (c *cluster) other(r *serveproc.Proc, intn func(int) int) *serveproc.Proc {
 	for range 10 {
 		if o := c.pick(intn); o != r {
 			return o
@@ -437,38 +313,23 @@ func (c *cluster) elapsed() string { return fmt.Sprintf("%.1fs", time.Since(c.be
 
 // selfExits lists the replicas that ended without being told to.
 func (c *cluster) selfExits() []string {
-	var out []string
-	for _, r := range c.replicas {
-		r.mu.Lock()
-		for _, e := range r.selfExits {
-			out = append(out, fmt.Sprintf("replica %d ended by itself: %s\n%s", r.n, e, tail(r.logPath, 40)))
-		}
-		r.mu.Unlock()
-	}
-	return out
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.selfEnded)
 }
 
 // logLines returns the log lines of every replica that contain s.
 func (c *cluster) logLines(s string) []string {
 	var out []string
 	for _, r := range c.replicas {
-		b, _ := os.ReadFile(r.logPath)
+		b, _ := os.ReadFile(r.LogPath)
 		for _, line := range strings.Split(string(b), "\n") {
 			if strings.Contains(line, s) {
-				out = append(out, fmt.Sprintf("replica %d: %s", r.n, line))
+				out = append(out, fmt.Sprintf("replica %d: %s", r.N, line))
 			}
 		}
 	}
 	return out
-}
-
-func tail(path string, n int) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // waitFor polls cond until it holds or timeout passes.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"qunsu"
+	"qunsu/internal/serveproc"
 	"qunsu/internal/slackfake"
 	"qunsu/internal/wecomfake"
 )
@@ -281,13 +282,13 @@ func (l *load) go_(f func()) {
 // answered "try again later" is sent again after a while as its platform or
 // its user would (WeCom and Slack's Events API retry the same message; a
 // person types the command again, which is a new one).
-func (l *load) send(rq *request, first *replica) {
+func (l *load) send(rq *request, first *serveproc.Proc) {
 	r := first
 	for {
 		l.mu.Lock()
 		rq.attempts++
-		rq.ids = append(rq.ids, fmt.Sprintf("%s@replica%d", rq.id, r.n))
-		req := l.build(rq, "http://"+r.addr)
+		rq.ids = append(rq.ids, fmt.Sprintf("%s@replica%d", rq.id, r.N))
+		req := l.build(rq, "http://"+r.Addr)
 		l.mu.Unlock()
 		out, status, slow := l.attempt(req, rq.via)
 		l.mu.Lock()
