@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -195,11 +194,4 @@ func checkTimers(t *testing.T, what string, l lateness) {
 	if l.early > 0 || l.doubled > 0 || l.miss > 0 {
 		t.Errorf("%s: %d early, %d doubled, %d missed; want none", what, l.early, l.doubled, l.miss)
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
 }
