@@ -23,16 +23,16 @@ import (
 	"qunsu/store"
 )
 
-// The platforms' settings the processes run with (as the end-to-end tests of
-// cmd/qunsu and the chaos drill set them).
+// The platforms' settings the processes run with (serveproc's, shared with
+// the chaos drill).
 const (
-	tenant       = "demo"
-	slackSecret  = "0123456789abcdef0123456789abcdef"
-	reportsChan  = "C0REPORTS"
-	managersChan = "C0MANAGERS"
-	wecomToken   = "qunsuToken2026"
-	wecomAES     = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-	robotKey     = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	tenant       = serveproc.Tenant
+	slackSecret  = serveproc.SlackSecret
+	reportsChan  = serveproc.ReportsChannel
+	managersChan = serveproc.ManagersChannel
+	wecomToken   = serveproc.WeComToken
+	wecomAES     = serveproc.WeComAESKey
+	robotKey     = serveproc.RobotKey
 )
 
 var (
@@ -107,15 +107,10 @@ func startRig(t *testing.T, n int, wecom bool, extraEnv []string) *rig {
 
 	cfg := writeConfig(t, r.dir, wecom)
 	bin := qunsuBinary(t)
-	r.env = append(serveproc.Environ("QUNSU_"),
-		"QUNSU_REDIS_URL="+r.redis.URL(), "QUNSU_LOG_LEVEL=warn",
-		"QUNSU_SLACK_BOT_TOKEN="+slackfake.BotToken, "QUNSU_SLACK_SIGNING_SECRET="+slackSecret,
-		"QUNSU_SLACK_API_URL="+r.slack.APIURL())
+	r.env = append(serveproc.Environ("QUNSU_"), "QUNSU_REDIS_URL="+r.redis.URL(), "QUNSU_LOG_LEVEL=warn")
+	r.env = append(r.env, serveproc.SlackEnv(r.slack.APIURL())...)
 	if wecom {
-		r.env = append(r.env,
-			"QUNSU_WECOM_CORP_ID="+wecomfake.CorpID, "QUNSU_WECOM_AGENT_ID="+strconv.Itoa(wecomfake.AgentID),
-			"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
-			"QUNSU_WECOM_API_URL="+r.wecom.URL)
+		r.env = append(r.env, serveproc.WeComEnv(r.wecom.URL)...)
 	}
 	r.env = append(r.env, extraEnv...)
 	for i := 1; i <= n; i++ {

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,13 +32,13 @@ import (
 // The platforms' settings the replicas run with (as the end-to-end tests of
 // cmd/qunsu set them).
 const (
-	tenant        = "demo"
-	slackSecret   = "0123456789abcdef0123456789abcdef"
-	reportsChan   = "C0REPORTS"
-	managersChan  = "C0MANAGERS"
-	wecomToken    = "qunsuToken2026"
-	wecomAES      = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-	robotKey      = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	tenant        = serveproc.Tenant
+	slackSecret   = serveproc.SlackSecret
+	reportsChan   = serveproc.ReportsChannel
+	managersChan  = serveproc.ManagersChannel
+	wecomToken    = serveproc.WeComToken
+	wecomAES      = serveproc.WeComAESKey
+	robotKey      = serveproc.RobotKey
 	unavailableZH = "暂时无法处理，请稍后重试"
 )
 
@@ -124,12 +123,9 @@ func startCluster(t *testing.T, n int, clock simClock) *cluster {
 	c.bin = serveproc.Build(t, dir)
 	c.config = writeConfig(t, dir)
 	c.env = append(serveproc.Environ("QUNSU_"),
-		"QUNSU_REDIS_URL="+c.redis.URL(), "QUNSU_CLOCK="+clock.spec(), "QUNSU_LOG_LEVEL=info",
-		"QUNSU_SLACK_BOT_TOKEN="+slackfake.BotToken, "QUNSU_SLACK_SIGNING_SECRET="+slackSecret,
-		"QUNSU_SLACK_API_URL="+c.slackWire.url+"/api/",
-		"QUNSU_WECOM_CORP_ID="+wecomfake.CorpID, "QUNSU_WECOM_AGENT_ID="+strconv.Itoa(wecomfake.AgentID),
-		"QUNSU_WECOM_SECRET="+wecomfake.Secret, "QUNSU_WECOM_TOKEN="+wecomToken, "QUNSU_WECOM_AES_KEY="+wecomAES,
-		"QUNSU_WECOM_API_URL="+c.wecomWire.url)
+		"QUNSU_REDIS_URL="+c.redis.URL(), "QUNSU_CLOCK="+clock.spec(), "QUNSU_LOG_LEVEL=info")
+	c.env = append(c.env, serveproc.SlackEnv(c.slackWire.url+"/api/")...)
+	c.env = append(c.env, serveproc.WeComEnv(c.wecomWire.url)...)
 	for i := 1; i <= n; i++ {
 		r := &serveproc.Proc{N: i, Addr: serveproc.FreeAddr(t), Bin: c.bin, Env: c.env,
 			Args:    []string{"serve", "--config", c.config},
