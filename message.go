@@ -87,6 +87,9 @@ type Message struct {
 	Members []string `json:"members,omitempty"` // team chat: who must be in it (create or invite)
 	Owner   string   `json:"owner,omitempty"`   // team chat: who owns it when it is created (the lead)
 	Buttons []Button `json:"buttons,omitempty"`
+	// Files are documents posted with the message, after its text: a chart, a
+	// report. Platforms that cannot post a file say where it can be found.
+	Files []File `json:"files,omitempty"`
 	// Card, when set, names the complaint whose card this is. A platform that can
 	// edit posts keeps one card per complaint, pinned, and edits it; one that
 	// cannot posts only the first.
@@ -97,6 +100,24 @@ type Message struct {
 	Key     string    `json:"key"` // idempotency key: a platform posts a key once
 	At      time.Time `json:"at"`
 }
+
+// File is a document the bot posts: a PNG chart, an XLSX or CSV report.
+type File struct {
+	Name  string `json:"name"`            // file name with extension, e.g. 汇总-2026-11-23.png
+	Type  string `json:"type"`            // MIME type, e.g. image/png
+	Title string `json:"title,omitempty"` // a caption, in the tenant's language
+	Data  []byte `json:"data"`
+}
+
+// MIME types of the files the bot posts.
+const (
+	TypePNG  = "image/png"
+	TypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	TypeCSV  = "text/csv"
+)
+
+// IsImage reports whether a file is a picture, which platforms show inline.
+func (f File) IsImage() bool { return strings.HasPrefix(f.Type, "image/") }
 
 var (
 	mentionPattern  = regexp.MustCompile(`@\{([^}]+)\}`)
