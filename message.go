@@ -168,4 +168,8 @@ type Inbound struct {
 	// a message with an ID already seen is dropped, and replies' idempotency
 	// keys derive from it.
 	ID string `json:"id"`
+	// Fresh says the inbox gave the message out for the first time, so it
+	// cannot have been acted on yet and the engine need not look. Unset, the
+	// engine checks (a message taken over from a worker that died).
+	Fresh bool `json:"-"`
 }

@@ -41,7 +41,7 @@ type Request struct {
 func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 	// A message delivered again after a crash, once acted on, is not run again:
 	// its checks would now fail ("already acknowledged") and say so.
-	if key := qunsu.InboundKey(in); key != "" {
+	if key := qunsu.InboundKey(in); key != "" && !in.Fresh {
 		if done, err := e.Store.Handled(ctx, in.Tenant, key); err != nil || done {
 			return err
 		}

@@ -22,6 +22,7 @@ type Store struct {
 	rdb redis.UniversalClient
 	// reclaimed is when each stream reader last took over abandoned entries.
 	reclaimed sync.Map
+	roles     roleCache
 }
 
 var (
@@ -286,7 +287,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
 		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t)}
-	res, err := commitScript.Run(ctx, s.rdb, keys, arg, wakeChannel(t)).Text()
+	res, err := commitScript.Run(ctx, s.rdb, keys, arg, wakeChannel(t), rolesChannel(t)).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
@@ -300,20 +301,3 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 }
 
 var errMalformed = errors.New("malformed reply")
-
-// RoleChanges returns the directory changes made by command, oldest first.
-func (s *Store) RoleChanges(ctx context.Context, tenant string) ([]qunsu.RoleChange, error) {
-	raw, err := s.rdb.LRange(ctx, rolesKey(tenant), 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("store: role changes: %w", err)
-	}
-	out := make([]qunsu.RoleChange, 0, len(raw))
-	for _, r := range raw {
-		var ch qunsu.RoleChange
-		if err := json.Unmarshal([]byte(r), &ch); err != nil {
-			return nil, fmt.Errorf("store: role change: %w", err)
-		}
-		out = append(out, ch)
-	}
-	return out, nil
-}

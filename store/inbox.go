@@ -39,17 +39,20 @@ func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
 
 // ReceiveInbound returns queued inbound messages for the engine (see readGroup).
 func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]qunsu.InboundEnvelope, error) {
-	msgs, err := s.readGroup(ctx, inboxKey(tenant), inboxGroup, consumer, max, idle, block)
+	msgs, again, err := s.readGroup(ctx, inboxKey(tenant), inboxGroup, consumer, max, idle, block)
 	if err != nil {
 		return nil, fmt.Errorf("store: inbox: %w", err)
 	}
 	out := make([]qunsu.InboundEnvelope, 0, len(msgs))
-	for _, m := range msgs {
+	for i, m := range msgs {
 		raw, _ := m.Values["m"].(string)
 		var in qunsu.Inbound
 		if err := json.Unmarshal([]byte(raw), &in); err != nil {
 			return nil, fmt.Errorf("store: decode inbound %s: %w", m.ID, err)
 		}
+		// Accept queues a platform's message once, so an entry read for the
+		// first time cannot have been acted on.
+		in.Fresh = i >= again
 		out = append(out, qunsu.InboundEnvelope{ID: m.ID, Inbound: in})
 	}
 	return out, nil

@@ -24,6 +24,9 @@ func TestInboxKeepsOnlyWhatIsNotActedOn(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("received %d, %v", len(got), err)
 	}
+	if !got[0].Inbound.Fresh || !got[1].Inbound.Fresh {
+		t.Fatalf("first reads not marked fresh: %+v", got)
+	}
 	if err := s.DoneInbound(ctx, tenant, got[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -38,5 +41,9 @@ func TestInboxKeepsOnlyWhatIsNotActedOn(t *testing.T) {
 	again, err := s.ReceiveInbound(ctx, tenant, "w2", 10, 0, 0)
 	if err != nil || len(again) != 1 || again[0].ID != got[1].ID {
 		t.Fatalf("reclaimed %+v, %v", again, err)
+	}
+	// Taken over, it may have been acted on: the engine must look.
+	if again[0].Inbound.Fresh {
+		t.Fatal("a taken-over message is marked fresh")
 	}
 }

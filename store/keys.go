@@ -5,17 +5,18 @@ package store
 
 func tag(tenant string) string { return "{t:" + tenant + "}" }
 
-func complaintKey(tenant, id string) string { return tag(tenant) + ":c:" + id }    // hash: v (version), j (JSON)
-func timelineKey(tenant, id string) string  { return tag(tenant) + ":tl:" + id }   // list of event JSON
-func allKey(tenant string) string           { return tag(tenant) + ":all" }        // zset id -> reported ms
-func openKey(tenant string) string          { return tag(tenant) + ":open" }       // zset id -> reported ms, not dissolved
-func seqKey(tenant, day string) string      { return tag(tenant) + ":seq:" + day } // counter of a day's ids
-func timersKey(tenant string) string        { return tag(tenant) + ":timers" }     // zset member -> due ms
-func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }   // zset member -> lease end ms
-func wakeChannel(tenant string) string      { return tag(tenant) + ":wake" }       // pub/sub: a timer due before the queue's head
-func dueKey(tenant string) string           { return tag(tenant) + ":due" }        // hash member -> due ms, while in flight
-func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }     // stream: k (idempotency key), m (message JSON)
-func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }      // stream: m (inbound JSON)
+func complaintKey(tenant, id string) string { return tag(tenant) + ":c:" + id }       // hash: v (version), j (JSON)
+func timelineKey(tenant, id string) string  { return tag(tenant) + ":tl:" + id }      // list of event JSON
+func allKey(tenant string) string           { return tag(tenant) + ":all" }           // zset id -> reported ms
+func openKey(tenant string) string          { return tag(tenant) + ":open" }          // zset id -> reported ms, not dissolved
+func seqKey(tenant, day string) string      { return tag(tenant) + ":seq:" + day }    // counter of a day's ids
+func timersKey(tenant string) string        { return tag(tenant) + ":timers" }        // zset member -> due ms
+func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }      // zset member -> lease end ms
+func wakeChannel(tenant string) string      { return tag(tenant) + ":wake" }          // pub/sub: a timer due before the queue's head
+func rolesChannel(tenant string) string     { return tag(tenant) + ":roles:changed" } // pub/sub: the directory was changed by command
+func dueKey(tenant string) string           { return tag(tenant) + ":due" }           // hash member -> due ms, while in flight
+func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }        // stream: k (idempotency key), m (message JSON)
+func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }         // stream: m (inbound JSON)
 func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + key }
 func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key }   // a platform adapter's fact
 func rolesKey(tenant string) string         { return tag(tenant) + ":roles" }        // list of qunsu.RoleChange JSON, oldest first

@@ -33,7 +33,7 @@ func (s *Store) Subscribe(ctx context.Context, tenant, platform string) error {
 
 // Receive returns outgoing messages for platform's consumer group (see readGroup).
 func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, max int, idle, block time.Duration) ([]qunsu.Envelope, error) {
-	msgs, err := s.readGroup(ctx, outboxKey(tenant), platform, consumer, max, idle, block)
+	msgs, _, err := s.readGroup(ctx, outboxKey(tenant), platform, consumer, max, idle, block)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}

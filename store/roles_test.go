@@ -1,40 +1,99 @@
 package store_test
 
 import (
-	"errors"
+	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"qunsu"
+	"qunsu/internal/redistest"
 	"qunsu/store"
 )
 
-// A directory change commits with the command that made it: it is kept in
-// order, and the same command delivered again adds nothing.
-func TestRoleChangesCommitOnceInOrder(t *testing.T) {
-	onEach(t, func(t *testing.T, s *store.Store, tenant string) { roleChangesCommitOnceInOrder(t, s, tenant) })
-}
+// A process watching the directory reads it from Redis once, and sees a
+// change another process commits as soon as it is told of it.
+func TestWatchedRolesAreCachedAndFollowChanges(t *testing.T) {
+	rdb := redistest.Client(t)
+	tenant := redistest.Tenant(t)
+	watcher, other := store.New(rdb), store.New(rdb)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	watcher.WatchRoles(wctx, []string{tenant})
 
-func roleChangesCommitOnceInOrder(t *testing.T, s *store.Store, tenant string) {
-	at := time.UnixMilli(1763773200000).UTC()
-	first := qunsu.RoleChange{At: at, By: "boss", Platform: "wecom", Role: qunsu.RoleLegal, Project: "翡翠湾", Person: "liu"}
-	second := qunsu.RoleChange{At: at, By: "boss", Platform: "slack", Remove: true, Role: qunsu.RoleCRHead, Person: "zhang"}
-	for i, ch := range []qunsu.RoleChange{first, second} {
-		err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Roles: []qunsu.RoleChange{ch}, Handles: "wecom:msg:" + string(rune('1'+i)),
-			Messages: []qunsu.Message{{Tenant: tenant, Text: "ok", Key: "k" + string(rune('1'+i))}}})
-		if err != nil {
+	change := func(person string) {
+		t.Helper()
+		ch := qunsu.Change{Tenant: tenant, Roles: []qunsu.RoleChange{{Role: "gm", Person: person, By: "zhangwei"}}}
+		if err := other.Commit(ctx, ch); err != nil {
 			t.Fatal(err)
 		}
 	}
-	err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Roles: []qunsu.RoleChange{first}, Handles: "wecom:msg:1"})
-	if !errors.Is(err, qunsu.ErrHandled) {
-		t.Fatalf("redelivered: %v, want ErrHandled", err)
+	people := func() string {
+		t.Helper()
+		got, err := watcher.RoleChanges(ctx, tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range got {
+			out = append(out, c.Person)
+		}
+		return strings.Join(out, ",")
 	}
-	got, err := s.RoleChanges(ctx, tenant)
+	// Until the subscription is confirmed nothing is kept; wait for it to be.
+	change("liqiang")
+	waitFor(t, func() bool { return people() == "liqiang" })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		before := lranges(t, rdb)
+		people()
+		people()
+		if lranges(t, rdb) == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("every read of the watched directory goes to Redis")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	change("wangfang")
+	waitFor(t, func() bool { return people() == "liqiang,wangfang" })
+
+	// Without a watcher every read is fresh.
+	stop()
+	change("chenjing")
+	waitFor(t, func() bool { return people() == "liqiang,wangfang,chenjing" })
+	if got := people(); got != "liqiang,wangfang,chenjing" {
+		t.Fatalf("after the watch ended: %s", got)
+	}
+}
+
+// lranges counts the LRANGE calls the server has answered.
+func lranges(t *testing.T, rdb redis.UniversalClient) int {
+	t.Helper()
+	info, err := rdb.Info(ctx, "commandstats").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0] != first || got[1] != second {
-		t.Fatalf("role changes %+v, want [%+v %+v]", got, first, second)
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_lrange:calls="); ok {
+			n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+			return n
+		}
+	}
+	return 0
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("not within 5 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

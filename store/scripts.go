@@ -8,6 +8,7 @@ import "github.com/redis/go-redis/v9"
 // 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key, 11 role changes.
 // ARGV 2 is the tenant's wake-up channel: a timer due before every queued one
 // is published there, so that pollers asleep until the old head look again.
+// ARGV 3 is the tenant's roles channel, told of every change of the directory.
 //
 //	ARGV: 1 payload JSON {
 //	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
@@ -47,6 +48,7 @@ end
 if p.handles == "1" then redis.call("SET", KEYS[10], "1", "EX", 259200) end
 if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) then return "once" end
 for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
+if #p.roles > 0 then redis.call("PUBLISH", ARGV[3], "1") end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
 for _, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "m", m[2]) end
 return "ok"

@@ -11,24 +11,26 @@ import (
 
 // readGroup returns up to max entries of a stream for a consumer group: first
 // those another consumer left unfinished for longer than idle (it died), then
-// new ones, waiting up to block for those (0: no wait). The group is created on
+// new ones, waiting up to block for those (0: no wait). The first `again` of
+// them were given out before. The group is created on
 // first use from the start of the stream, so nothing written before is missed.
 // An idle reader costs one blocking read per block: unfinished entries are
 // looked for a few times per idle only, and the group is created only when a
 // read finds it missing.
-func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max int, idle, block time.Duration) ([]redis.XMessage, error) {
-	msgs, err := s.reclaim(ctx, key, group, consumer, max, idle)
+func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max int, idle, block time.Duration) (msgs []redis.XMessage, again int, err error) {
+	msgs, err = s.reclaim(ctx, key, group, consumer, max, idle)
 	if isNoGroup(err) {
 		if err := s.rdb.XGroupCreateMkStream(ctx, key, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-			return nil, fmt.Errorf("group: %w", err)
+			return nil, 0, fmt.Errorf("group: %w", err)
 		}
 		msgs, err = s.reclaim(ctx, key, group, consumer, max, idle)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reclaim: %w", err)
+		return nil, 0, fmt.Errorf("reclaim: %w", err)
 	}
+	again = len(msgs)
 	if len(msgs) >= max {
-		return msgs, nil
+		return msgs, again, nil
 	}
 	blockFor := block
 	if blockFor <= 0 {
@@ -40,12 +42,12 @@ func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max 
 		s.reclaimed.Delete(readerKey(key, group, consumer))
 	}
 	if err != nil && err != redis.Nil {
-		return nil, fmt.Errorf("read: %w", err)
+		return nil, 0, fmt.Errorf("read: %w", err)
 	}
 	for _, st := range streams {
 		msgs = append(msgs, st.Messages...)
 	}
-	return msgs, nil
+	return msgs, again, nil
 }
 
 // reclaim takes over the entries of the group left unfinished for longer than

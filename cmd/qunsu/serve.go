@@ -96,6 +96,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 	for _, s := range tenants {
 		byID[s.Tenant], ids = s, append(ids, s.Tenant)
 	}
+	// Every command and timer needs the directory's changes: kept in memory,
+	// dropped whenever any replica changes them.
+	st.WatchRoles(ctx, ids)
 	var outboxes []metrics.Outbox
 	if cfg.Slack.Enabled() {
 		outboxes = append(outboxes, metrics.Outbox{Tenant: cfg.SlackTenant(), Platform: slack.Platform})
