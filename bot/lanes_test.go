@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -174,4 +175,66 @@ type fastPaced struct{ *platform }
 
 func (f fastPaced) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
 	return bot.Route{Chat: m.Chat.ID, Every: 2 * time.Millisecond}, true, nil
+}
+
+// slowRouting is a platform whose Route takes a while (a round trip to its
+// store) and notes how many routes run at once, per chat and in all.
+type slowRouting struct {
+	counting
+	rmu     sync.Mutex
+	routing map[string]int // chat -> routes under way
+	overlap bool           // two routes of one chat ran at once
+	most    int
+	total   int
+	order   map[string][]string // chat -> keys in the order routed
+}
+
+func (p *slowRouting) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
+	chat := m.Chat.ID
+	p.rmu.Lock()
+	p.routing[chat]++
+	p.total++
+	p.overlap = p.overlap || p.routing[chat] > 1
+	p.most = max(p.most, p.total)
+	p.order[chat] = append(p.order[chat], m.Key)
+	p.rmu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	p.rmu.Lock()
+	p.routing[chat]--
+	p.total--
+	p.rmu.Unlock()
+	return bot.Route{Chat: chat}, true, nil
+}
+
+// Finding where messages go is done for many chats at once: a batch of
+// messages to different chats is not routed one after the other. Messages to
+// one chat are routed one at a time, in the order written.
+func TestRoutingRunsChatsAtOnceAndEachChatInOrder(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	p := &slowRouting{routing: map[string]int{}, order: map[string][]string{}}
+	var msgs []qunsu.Message
+	for i := range 40 {
+		msgs = append(msgs, msg(fmt.Sprintf("chat-%d", i%10), fmt.Sprintf("k%02d", i)))
+	}
+	enqueue(t, s, tenant, msgs...)
+	stop := start(t, s, tenant, "c1", p)
+	defer stop()
+	waitFor(t, "every message posted", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.posted == len(msgs)
+	})
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	if p.most < 2 {
+		t.Errorf("routes ran one at a time (at most %d at once)", p.most)
+	}
+	if p.overlap {
+		t.Error("two messages of one chat were routed at once")
+	}
+	for chat, keys := range p.order {
+		if !slices.IsSorted(keys) {
+			t.Errorf("%s routed out of order: %v", chat, keys)
+		}
+	}
 }

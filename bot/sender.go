@@ -209,19 +209,22 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 			continue
 		}
 		failures = 0
-		var skipped []string // other platforms' messages: acknowledged together, in one round trip
+		var fresh []qunsu.Envelope
 		for _, env := range batch {
-			if s.taken(env.ID) {
-				continue // a lane of ours has it already
+			if !s.taken(env.ID) { // else a lane of ours has it already
+				fresh = append(fresh, env)
 			}
-			route, ok, err := s.route(ctx, tenant, env)
+		}
+		var skipped []string // other platforms' messages: acknowledged together, in one round trip
+		for i, r := range s.routeAll(ctx, tenant, fresh) {
+			env := fresh[i]
 			switch {
-			case err != nil:
+			case r.err != nil:
 				s.release(env.ID) // ctx ended, or it was buried
-			case !ok:
+			case !r.ok:
 				skipped = append(skipped, env.ID)
 			default:
-				s.enqueue(ctx, job{tenant: tenant, env: env, route: route}, wg)
+				s.enqueue(ctx, job{tenant: tenant, env: env, route: r.route}, wg)
 			}
 		}
 		s.skip(ctx, tenant, skipped)
@@ -244,6 +247,54 @@ func (s *Sender) skip(ctx context.Context, tenant string, ids []string) {
 		s.release(id)
 		s.Meter.SendResult(s.Platform, "skipped")
 	}
+}
+
+// routed is where a message of a batch goes (see route).
+type routed struct {
+	route Route
+	ok    bool
+	err   error
+}
+
+// routeAll routes a batch, the messages of different chats at once (up to
+// Posting): finding a chat costs the platform's store a round trip or two,
+// and one after the other they held up thousands of chats' lanes after
+// downtime. Messages to one chat are routed in order, so that creating it and
+// inviting people happen once and in the order written.
+func (s *Sender) routeAll(ctx context.Context, tenant string, batch []qunsu.Envelope) []routed {
+	out := make([]routed, len(batch))
+	var groups [][]int
+	index := map[string]int{}
+	for i, env := range batch {
+		key := chatKey(env.Message.Chat)
+		g, ok := index[key]
+		if !ok {
+			g = len(groups)
+			index[key] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, s.Posting)
+	for _, g := range groups {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			for _, i := range g {
+				r := &out[i]
+				r.route, r.ok, r.err = s.route(ctx, tenant, batch[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// chatKey names the chat a message is addressed to, before it is routed.
+func chatKey(c qunsu.Chat) string {
+	return string(c.Kind) + "\x00" + c.Complaint + "\x00" + c.Person + "\x00" + c.Platform + "\x00" + c.ID
 }
 
 // route finds where a message goes. It tries a few times, then leaves the
