@@ -3,6 +3,7 @@ module qunsu
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.6
 	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/prometheus/client_golang v1.25.0

@@ -14,18 +14,18 @@ type Weekdays struct {
 
 var _ qunsu.Calendar = Weekdays{}
 
-// AddWorkingDays returns 23:59 of the n-th working day after t's day.
+// AddWorkingDays returns 23:59 of the n-th working day after t's day (n <= 0:
+// see addWorkingDays).
 func (w Weekdays) AddWorkingDays(t time.Time, n int) time.Time {
-	loc := w.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	day := t.In(loc)
-	for n > 0 {
-		day = day.AddDate(0, 0, 1)
-		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return qunsu.EndOfDay(day, loc)
+	return addWorkingDays(w.Location, isWeekday, t, n)
+}
+
+// IsWorkingDay reports whether day, in the calendar's time zone, is Monday to Friday.
+func (w Weekdays) IsWorkingDay(day time.Time) bool {
+	return isWeekday(dateOf(day, w.Location))
+}
+
+func isWeekday(d date) bool {
+	wd := d.weekday()
+	return wd != time.Saturday && wd != time.Sunday
 }

@@ -60,6 +60,15 @@ type Tenant struct {
 	// Access names the roles that may close, downgrade, reopen, change the
 	// directory and see personal data in full (admins may do all).
 	Access map[qunsu.Permission][]qunsu.Role `yaml:"access"`
+	// Calendar is the company's own days on top of China's statutory holidays.
+	Calendar Calendar `yaml:"calendar"`
+}
+
+// Calendar lists a company's extra days off and extra working days, written
+// 2006-01-02; they win over the statutory holidays and make-up days.
+type Calendar struct {
+	Holidays []string `yaml:"holidays"`
+	Workdays []string `yaml:"workdays"`
 }
 
 // Default returns the shipped configuration.

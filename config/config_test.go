@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,41 @@ func TestReadErrorsNameFileLineAndKey(t *testing.T) {
 	}
 	if err := c.Validate(); err == nil || err.Error() != "bad.yaml:1: tenants: at least one tenant is needed" {
 		t.Errorf("an empty file: %v", err)
+	}
+}
+
+// A company's own days off and working days: read as written, refused with
+// file, line and key when they are not dates or are listed both ways.
+func TestCalendarOverrides(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("tenants:\n  - id: a\n    calendar: {holidays: [2026-12-31], workdays: [2026-10-11, \"2026-10-12\"]}\n"), 0o644)
+	c, err := Load(good)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Tenants[0].Calendar; !slices.Equal(got.Holidays, []string{"2026-12-31"}) || !slices.Equal(got.Workdays, []string{"2026-10-11", "2026-10-12"}) {
+		t.Errorf("read %+v", got)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"tenants:\n  - id: a\n    calendar:\n      holidays: [2026-13-01]\n", `bad.yaml:4: tenants[0].calendar.holidays[0]: "2026-13-01" is not a date: want YYYY-MM-DD`},
+		{"tenants:\n  - id: a\n    calendar:\n      holidays:\n        - 2026-12-31\n        - 2026-02-30\n", `bad.yaml:6: tenants[0].calendar.holidays[1]: "2026-02-30" is not a date`},
+		{"tenants:\n  - id: a\n    calendar:\n      workdays: [2026-1-5]\n", `bad.yaml:4: tenants[0].calendar.workdays[0]: "2026-1-5" is not a date`},
+		{"tenants:\n  - id: a\n    calendar:\n      workdays: [\"2026-10-11 09:00\"]\n", `tenants[0].calendar.workdays[0]: "2026-10-11 09:00" is not a date`},
+		{"tenants:\n  - id: a\n    calendar:\n      holidays: [2026-10-11]\n      workdays:\n        - 2026-10-10\n        - 2026-10-11\n", `bad.yaml:7: tenants[0].calendar.workdays[1]: 2026-10-11 is also in holidays: a day is either off or working`},
+		{"tenants:\n  - id: a\n    calendar: {days: [2026-10-11]}\n", `bad.yaml:3: tenants[0].calendar.days: field days not found`},
+	} {
+		path := filepath.Join(dir, "bad.yaml")
+		os.WriteFile(path, []byte(tc.yaml), 0o644)
+		c, err := Load(path)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+		}
 	}
 }

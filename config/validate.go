@@ -206,6 +206,7 @@ func (t *Tenant) validate(p *problems, at string) {
 		}
 		checkRoles(p, at+".access."+string(perm), roles)
 	}
+	t.Calendar.validate(p, at+".calendar")
 	people := map[string]bool{}
 	for i, person := range t.People {
 		if person.ID == "" || people[person.ID] {
@@ -222,6 +223,30 @@ func (t *Tenant) validate(p *problems, at string) {
 		for _, id := range a.People {
 			if !people[id] {
 				p.add(dp+".people", "%q is not in people", id)
+			}
+		}
+	}
+}
+
+// validate names days that are not dates and days listed both off and working.
+func (c Calendar) validate(p *problems, at string) {
+	holidays := map[string]bool{}
+	for _, list := range []struct {
+		key  string
+		days []string
+	}{{"holidays", c.Holidays}, {"workdays", c.Workdays}} {
+		for i, day := range list.days {
+			path := fmt.Sprintf("%s.%s[%d]", at, list.key, i)
+			d, err := time.Parse(time.DateOnly, day)
+			if err != nil {
+				p.add(path, "%q is not a date: want YYYY-MM-DD, e.g. 2026-10-08", day)
+				continue
+			}
+			key := d.Format(time.DateOnly)
+			if list.key == "holidays" {
+				holidays[key] = true
+			} else if holidays[key] {
+				p.add(path, "%s is also in holidays: a day is either off or working", key)
 			}
 		}
 	}

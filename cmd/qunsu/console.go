@@ -93,7 +93,10 @@ func loadSettings(path string) (*config.Config, []*qunsu.Settings, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		s.Calendar = calendar.Weekdays{Location: s.Location}
+		days := cfg.Tenants[i].Calendar
+		if s.Calendar, err = calendar.NewChina(s.Location, days.Holidays, days.Workdays); err != nil {
+			return nil, nil, fmt.Errorf("tenant %s: %w", s.Tenant, err)
+		}
 		if s.SummaryCron != "" {
 			if s.NextSummary, err = scheduler.NextFunc(s.SummaryCron, s.Location); err != nil {
 				return nil, nil, err

@@ -20,6 +20,7 @@ import (
 	"qunsu/bot"
 	"qunsu/bot/slack"
 	"qunsu/bot/wecom"
+	"qunsu/calendar"
 	"qunsu/config"
 	"qunsu/handlers"
 	"qunsu/metrics"
@@ -89,6 +90,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 	}
 	if env.clock == nil {
 		env.clock = systemClock{}
+	}
+	if years := calendar.UnknownYears(env.clock.Now()); len(years) > 0 {
+		log.Warn("calendar: no statutory holidays known for these years; their working days are Monday to Friday and the configured calendar days", "years", years)
 	}
 	st := store.New(rdb)
 	byID := map[string]*qunsu.Settings{}
