@@ -345,3 +345,15 @@ func Raise(c *Complaint, s *Settings, t *Task, now time.Time) (GradeChange, bool
 	c.Changes = append(c.Changes, change)
 	return change, true
 }
+
+// RuleDeadline returns the deadline the rules give the complaint's task key
+// (its variant applied, counted from the report where the rule counts from the
+// event), and the clause: what a promised date is measured against.
+func RuleDeadline(c *Complaint, s *Settings, key string) (time.Time, Text, bool) {
+	rule, ok := s.TaskRule(key)
+	if !ok {
+		return time.Time{}, nil, false
+	}
+	rule = rule.applied(rule.variant(c, s))
+	return dueTime(rule.Due, c, s, c.ReportedAt), rule.Clause, true
+}
