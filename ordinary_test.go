@@ -256,16 +256,24 @@ func TestOrdinary_RaiseAfterAMonth(t *testing.T) {
 		t.Errorf("report to the GM due %s", t2.Due)
 	}
 
-	for name, prepare := range map[string]func(c *qunsu.Complaint){
-		"closed":       func(c *qunsu.Complaint) { c.Status = qunsu.StatusAftercare },
-		"now a group":  func(c *qunsu.Complaint) { c.Grade = "general" },
-		"already made": func(c *qunsu.Complaint) { c.Grade = "ordinary_major" },
+	// Closed, it waits (a reopened complaint may still be raised); grown into
+	// a group complaint, or raised already, the upgrade no longer applies.
+	for name, tc := range map[string]struct {
+		prepare func(c *qunsu.Complaint)
+		kept    bool
+	}{
+		"closed":         {func(c *qunsu.Complaint) { c.Status = qunsu.StatusAftercare }, true},
+		"now a group":    {func(c *qunsu.Complaint) { c.Grade = "general" }, false},
+		"raised already": {func(c *qunsu.Complaint) { c.Grade = "ordinary_major" }, false},
 	} {
 		c := ordinary(t, s, "", qunsu.RepairNone, false)
-		prepare(c)
+		tc.prepare(c)
 		grade := c.Grade
 		if _, ok := qunsu.Raise(c, s, c.Task("major_upgrade"), now); ok || c.Grade != grade || len(c.Changes) != 0 {
 			t.Errorf("%s: raised to %s", name, c.Grade)
+		}
+		if task := c.Task("major_upgrade"); (task != nil) != tc.kept || (task != nil && task.Done()) {
+			t.Errorf("%s: upgrade task %+v", name, task)
 		}
 	}
 }

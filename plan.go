@@ -324,24 +324,30 @@ func (s *Settings) TaskRule(key string) (TaskRule, bool) {
 	return TaskRule{}, false
 }
 
-// Raise acts on a due upgrade task. While its rule still holds — the complaint
-// is open and still of the rule's grades — the complaint is raised to the rule's
-// To grade, with the rule's name as the reason and its clause (an ordinary
-// complaint unresolved a month after receipt is a major complaint, 投诉处理机制
-// §3.3.2, 万科 一级投诉). Either way the task is done. It returns the grade
-// change, or false when nothing was raised.
+// Raise acts on a due upgrade task of an open complaint. While its rule still
+// holds — the complaint is still of the rule's grades — the complaint is raised
+// to the rule's To grade, with the rule's name as the reason and its clause (an
+// ordinary complaint unresolved a month after receipt is a major complaint,
+// 投诉处理机制 §3.3.2, 万科 一级投诉), and the task is done. An upgrade that no
+// longer applies (the complaint became a group complaint meanwhile) leaves the
+// task list: t is no longer valid then. It returns the grade change, or false
+// when nothing was raised.
 func Raise(c *Complaint, s *Settings, t *Task, now time.Time) (GradeChange, bool) {
-	t.DoneAt, t.DoneBy = now, BotID
-	rule, ok := s.TaskRule(t.Key)
-	if !ok || c.Status != StatusOpen || !rule.holds(c, s) || s.Policy.Rank(rule.To) <= s.Policy.Rank(c.Grade) {
+	if c.Status != StatusOpen {
 		return GradeChange{}, false
 	}
+	rule, ok := s.TaskRule(t.Key)
+	if !ok || !rule.holds(c, s) || s.Policy.Rank(rule.To) <= s.Policy.Rank(c.Grade) {
+		c.dropTask(t.Key)
+		return GradeChange{}, false
+	}
+	t.DoneAt, t.DoneBy = now, BotID
 	day := 24 * time.Hour
 	age := Reason{Field: "age_days", Value: int(now.Sub(c.ReportedAt) / day),
 		Range: &Range{Min: int(t.Due.Sub(c.ReportedAt) / day)}}
 	change := GradeChange{At: now, From: c.Grade, To: rule.To, By: BotID, Reason: rule.Name.In(s.Lang)}
 	c.Grade, c.Manual = rule.To, false
-	c.Assessment = Assessment{Grade: rule.To, Rule: -1, Reasons: []Reason{age}, Clause: rule.Clause, Hint: rule.Name}
+	c.Assessment = Assessment{Grade: rule.To, Rule: -1, Reasons: []Reason{age}, Clause: rule.Clause}
 	c.Changes = append(c.Changes, change)
 	return change, true
 }
@@ -356,4 +362,14 @@ func RuleDeadline(c *Complaint, s *Settings, key string) (time.Time, Text, bool)
 	}
 	rule = rule.applied(rule.variant(c, s))
 	return dueTime(rule.Due, c, s, c.ReportedAt), rule.Clause, true
+}
+
+func (c *Complaint) dropTask(key string) {
+	kept := c.Tasks[:0]
+	for _, t := range c.Tasks {
+		if t.Key != key {
+			kept = append(kept, t)
+		}
+	}
+	c.Tasks = kept
 }

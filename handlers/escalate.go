@@ -29,13 +29,14 @@ func raise(ch *qunsu.Change, c *qunsu.Complaint, t *qunsu.Task, s *qunsu.Setting
 		Detail: string(change.From) + " → " + string(change.To) + ": " + change.Reason})
 
 	lang := s.Lang
-	from := s.Policy.GradeName(change.From, lang)
+	from, to := s.Policy.GradeName(change.From, lang), s.Policy.GradeName(change.To, lang)
+	clause := c.Assessment.Clause.In(lang)
 	back := from // the word to type to go back: the name has no spaces in Chinese, the key in English
 	if lang == qunsu.LangEN {
 		back = string(change.From)
 	}
-	text := render.T(lang, "upgrade.team", c.ID, render.Time(c.ReportedAt, s.Location, now), from,
-		render.Grade(c.Assessment, s.Policy, lang), render.Mentions(c.Unacked()), c.ID, back)
+	text := render.T(lang, "upgrade.team", c.ID, render.Time(c.ReportedAt, s.Location, now), from, to, clause,
+		render.Mentions(c.Unacked()), c.ID, back)
 	if len(joined) > 0 {
 		text += "\n" + render.T(lang, "update.joined", joinedText(joined, s))
 	}
@@ -44,14 +45,13 @@ func raise(ch *qunsu.Change, c *qunsu.Complaint, t *qunsu.Task, s *qunsu.Setting
 	m.Key = key
 	ch.Messages = append(ch.Messages, m)
 	for _, j := range joined {
-		note := render.T(lang, "upgrade.joined", c.ID, c.Project, render.Grade(c.Assessment, s.Policy, lang), j.Role.Name(lang))
+		note := render.T(lang, "upgrade.joined", c.ID, c.Project, to, clause, j.Role.Name(lang))
 		if j.Notify {
-			note = render.T(lang, "upgrade.informed", j.Role.Name(lang), c.ID, c.Project, render.Grade(c.Assessment, s.Policy, lang))
+			note = render.T(lang, "upgrade.informed", j.Role.Name(lang), c.ID, c.Project, to, clause)
 		}
 		ch.Messages = append(ch.Messages, direct(j.Person, note))
 	}
-	ch.Messages = append(ch.Messages, managers(render.T(lang, "upgrade.managers", c.ID, c.Project, from,
-		render.Grade(c.Assessment, s.Policy, lang))))
+	ch.Messages = append(ch.Messages, managers(render.T(lang, "upgrade.managers", c.ID, c.Project, from, to, clause)))
 	for i := 1; i < len(ch.Messages); i++ {
 		ch.Messages[i].Key = fmt.Sprintf("%s#%d", key, i)
 	}
