@@ -44,8 +44,9 @@ func checkTaskExtras(p *problems, rp string, r qunsu.TaskRule, policy qunsu.Poli
 		p.add(rp+".to", "an upgrade task names the grade it raises to")
 	case r.Kind == qunsu.KindUpgrade && len(r.Grades) == 0 && r.MinGrade == "":
 		p.add(rp+".grades", "an upgrade task names the grades it raises from")
-	case r.Kind == qunsu.KindUpgrade:
+	case r.Kind == qunsu.KindUpgrade && policy.Rank(r.To) < 0:
 		grade(rp+".to", r.To)
+	case r.Kind == qunsu.KindUpgrade:
 		for _, g := range r.Grades {
 			if policy.Rank(g) >= policy.Rank(r.To) {
 				p.add(rp+".to", "%q does not rank above %q: grades only go up by themselves", r.To, g)

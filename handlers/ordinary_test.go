@@ -188,6 +188,13 @@ func TestOrdinaryComplaintDeadlinesAndPromise(t *testing.T) {
 	if got := r.answer("更新 " + id + " 复杂=也许"); !strings.HasPrefix(got, "⚠️") || !strings.Contains(got, "复杂=是") {
 		t.Errorf("a bad value: %q", got)
 	}
+	got = texts(r.say("zhangwei", "update "+id+" complex=no repair=single"), func(qunsu.Message) bool { return true })
+	// English keys; the post is the team's, in the tenant's language.
+	mustHave(t, "English keys", got, "复杂投诉 是→否；维修 单工种")
+	if c := r.complaint(id); dueOf(t, c, "feedback") != "2026-11-26 23:59" || dueOf(t, c, "repair") != "2026-11-26 23:59" {
+		t.Errorf("simple, single trade again: feedback %s, repair %s", dueOf(t, c, "feedback"), dueOf(t, c, "repair"))
+	}
+	r.answer("更新 " + id + " 复杂=是 维修=多项")
 	mustHave(t, "reply-by on an ordinary complaint", r.answer("回复时间 "+id+" 11-27 18:00"), "普通客诉", "承诺 "+id)
 
 	mustHave(t, "promise", r.answer("承诺 "+id+" 11-27 18:00"), "承诺客户的反馈日期定为 11-27 18:00", "最多可变更2次", "金地客户投诉处理程序 7.3.2")
@@ -293,6 +300,14 @@ func TestOrdinaryUpgradeOnlyWhileOpenAndOrdinary(t *testing.T) {
 	}
 	if g := r.complaint(closed).Grade; g != "ordinary" {
 		t.Errorf("closed complaint raised to %s", g)
+	}
+	// Reopened after the month, it is unresolved still: raised at once.
+	r.clock.t = r.at("2026-12-28 09:00")
+	r.answer("重开 " + closed + " 业主反映电梯再次故障")
+	mustHave(t, "reopened after the month", texts(r.fire(), func(m qunsu.Message) bool { return m.Chat.Same(r.chat) }),
+		"🔺 "+closed+" 自 11-23 10:00 受理已满一个月仍未解决，由普通客诉升级为重大投诉")
+	if g := r.complaint(closed).Grade; g != "ordinary_major" {
+		t.Errorf("reopened: %s", g)
 	}
 	if c := r.complaint(grown); c.Grade != "general" || c.Task("major_upgrade") != nil {
 		t.Errorf("group complaint: %s, upgrade task %+v", c.Grade, c.Task("major_upgrade"))
