@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,54 @@ type Report struct {
 	Category   string    `json:"category,omitempty"`
 	Summary    string    `json:"summary,omitempty"`
 	OccurredAt time.Time `json:"occurred_at"` // T0
+	// Complex marks a complex complaint: answered in 7 working days, not 3
+	// (客户投诉管理制度 §4.1). The default rules read it; others may.
+	Complex bool `json:"complex,omitempty"`
+	// Repair is the repair work the complaint needs, if any (004 §3.4.5).
+	Repair RepairKind `json:"repair,omitempty"`
+}
+
+// RepairKind is the kind of repair work a complaint needs: one trade or
+// several (004 §3.4.5: 单工种 3, 多工种 7 working days).
+type RepairKind string
+
+const (
+	RepairNone   RepairKind = ""
+	RepairSingle RepairKind = "single"
+	RepairMulti  RepairKind = "multi"
+)
+
+// RepairKinds lists the kinds of repair work and the words users type for them.
+var RepairKinds = []struct {
+	Key     RepairKind
+	Name    Text
+	Aliases []string
+}{
+	{RepairSingle, Text{LangZH: "单工种", LangEN: "single trade"}, []string{"单项", "单工种维修", "单", "single-trade", "one"}},
+	{RepairMulti, Text{LangZH: "多工种", LangEN: "several trades"}, []string{"多项", "多工种维修", "多", "multi-trade", "multiple", "several"}},
+	{RepairNone, Text{LangZH: "无", LangEN: "none"}, []string{"否", "不", "无需", "不需要", "no"}},
+}
+
+// LookupRepair finds a kind of repair work by key, name or alias, ignoring
+// case; "无"/"none" is no repair work.
+func LookupRepair(word string) (RepairKind, bool) {
+	w := strings.ToLower(strings.TrimSpace(word))
+	for _, k := range RepairKinds {
+		if (w != "" && w == string(k.Key)) || matchesText(w, k.Name) || contains(k.Aliases, w) {
+			return k.Key, true
+		}
+	}
+	return RepairNone, false
+}
+
+// Name returns the kind's name in lang.
+func (k RepairKind) Name(lang Lang) string {
+	for _, x := range RepairKinds {
+		if x.Key == k {
+			return x.Name.In(lang)
+		}
+	}
+	return string(k)
 }
 
 // Member is a person in a complaint's team, through a role.
@@ -181,19 +230,21 @@ type Event struct {
 
 // Event kinds.
 const (
-	EventReported   = "reported"
-	EventUpdated    = "updated"
-	EventUpgraded   = "upgraded"
-	EventDowngraded = "downgraded"
-	EventAcked      = "acked"
-	EventTaskDone   = "task_done"
-	EventMeeting    = "meeting"
-	EventReplySet   = "reply_set"
-	EventReminded   = "reminded"
-	EventEscalated  = "escalated"
-	EventClosed     = "closed"
-	EventReopened   = "reopened"
-	EventDissolved  = "dissolved"
+	EventReported     = "reported"
+	EventUpdated      = "updated"
+	EventUpgraded     = "upgraded"
+	EventDowngraded   = "downgraded"
+	EventAcked        = "acked"
+	EventTaskDone     = "task_done"
+	EventMeeting      = "meeting"
+	EventReplySet     = "reply_set"
+	EventPromised     = "promised"      // the date promised to the customer was set
+	EventPromiseMoved = "promise_moved" // … or moved, with a reason
+	EventReminded     = "reminded"
+	EventEscalated    = "escalated"
+	EventClosed       = "closed"
+	EventReopened     = "reopened"
+	EventDissolved    = "dissolved"
 )
 
 // BotID is the author of events the bot causes itself.

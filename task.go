@@ -1,6 +1,7 @@
 package qunsu
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -15,6 +16,10 @@ const (
 	KindDeadline TaskKind = "deadline" // `done` closes it
 	KindMeeting  TaskKind = "meeting"  // a logged meeting closes it
 	KindAck      TaskKind = "ack"      // every member acknowledging closes it
+	// KindUpgrade is the bot's own: when it falls due and its rule still holds,
+	// the complaint is raised to the rule's To grade (an ordinary complaint
+	// unresolved a month after receipt becomes a major complaint).
+	KindUpgrade TaskKind = "upgrade"
 )
 
 // Trigger is the moment a task rule creates its task.
@@ -29,30 +34,63 @@ const (
 )
 
 // DueRule says when a task falls due: an offset from T0, the report or the
-// triggering event; or the end of that day; or a number of working days.
+// triggering event; or the end of that day; or a number of working days; or a
+// number of calendar months.
 type DueRule struct {
 	From        string   `yaml:"from"` // t0, report, event
 	After       Duration `yaml:"after,omitempty"`
 	EndOfDay    bool     `yaml:"end_of_day,omitempty"`
 	WorkingDays int      `yaml:"working_days,omitempty"`
+	Months      int      `yaml:"months,omitempty"`
+}
+
+// TaskMatch is what a complaint must be for a task rule, or a variant of it, to
+// apply: every field that is set must hold.
+type TaskMatch struct {
+	Grades     []Grade      `yaml:"grades,omitempty"`     // only for these grades
+	MinGrade   Grade        `yaml:"min_grade,omitempty"`  // only from this grade up
+	Actions    []Action     `yaml:"actions,omitempty"`    // only when one of these was seen
+	Categories []string     `yaml:"categories,omitempty"` // only for these categories
+	Complex    *bool        `yaml:"complex,omitempty"`    // only for complex (true) or simple (false) complaints
+	Repair     []RepairKind `yaml:"repair,omitempty"`     // only for these kinds of repair work
+}
+
+// TaskVariant changes a rule's name, deadline or clause while its condition
+// holds, e.g. 7 working days instead of 3 for a complex complaint. The first
+// variant that holds applies; a complaint that changes so that another one
+// applies has its task set again.
+type TaskVariant struct {
+	When   TaskMatch `yaml:"when"`
+	Name   Text      `yaml:"name,omitempty"`
+	Due    *DueRule  `yaml:"due,omitempty"`
+	Clause Text      `yaml:"clause,omitempty"`
+}
+
+// PromiseRule marks the task whose deadline is the date promised to the
+// customer (承诺反馈日期): the first setting is free, then it may be moved
+// Moves times, each with a reason.
+type PromiseRule struct {
+	Moves  int  `yaml:"moves"`
+	Clause Text `yaml:"clause,omitempty"`
 }
 
 // TaskRule is a deadline of the procedure, as data.
 type TaskRule struct {
-	Key        string   `yaml:"key"`
-	Name       Text     `yaml:"name"`
-	Aliases    []string `yaml:"aliases,omitempty"` // words users type for it in `done`
-	Role       Role     `yaml:"role"`
-	Kind       TaskKind `yaml:"kind,omitempty"`
-	Trigger    Trigger  `yaml:"trigger,omitempty"`
-	Grades     []Grade  `yaml:"grades,omitempty"`     // only for these grades
-	MinGrade   Grade    `yaml:"min_grade,omitempty"`  // only from this grade up
-	Actions    []Action `yaml:"actions,omitempty"`    // only when one of these was seen
-	Categories []string `yaml:"categories,omitempty"` // only for these categories
-	Due        DueRule  `yaml:"due"`
-	Early      *DueRule `yaml:"early,omitempty"` // an extra early reminder ("越早越好")
-	Auto       bool     `yaml:"auto,omitempty"`  // the bot does it when the task is created
-	Clause     Text     `yaml:"clause,omitempty"`
+	Key       string   `yaml:"key"`
+	Name      Text     `yaml:"name"`
+	Aliases   []string `yaml:"aliases,omitempty"` // words users type for it in `done`
+	Role      Role     `yaml:"role"`
+	Kind      TaskKind `yaml:"kind,omitempty"`
+	Trigger   Trigger  `yaml:"trigger,omitempty"`
+	TaskMatch `yaml:",inline"`
+	AnyOf     []TaskMatch   `yaml:"any_of,omitempty"` // and, when set, at least one of these
+	Due       DueRule       `yaml:"due"`
+	Early     *DueRule      `yaml:"early,omitempty"` // an extra early reminder ("越早越好")
+	Auto      bool          `yaml:"auto,omitempty"`  // the bot does it when the task is created
+	Clause    Text          `yaml:"clause,omitempty"`
+	Variants  []TaskVariant `yaml:"variants,omitempty"`
+	Promise   *PromiseRule  `yaml:"promise,omitempty"`
+	To        Grade         `yaml:"to,omitempty"` // kind upgrade: the grade the complaint is raised to
 }
 
 // Task is a deadline of one complaint.
@@ -69,10 +107,16 @@ type Task struct {
 	DoneAt  time.Time `json:"done_at,omitzero"`
 	DoneBy  string    `json:"done_by,omitempty"`
 	Trigger Trigger   `json:"trigger,omitempty"`
+	Variant int       `json:"variant,omitempty"` // 1 + the index of the rule's variant it was set by; 0: none
+	Promise *Promise  `json:"promise,omitempty"` // the date promised to the customer, which is its deadline
 }
 
 // Done reports whether the task is closed.
 func (t *Task) Done() bool { return !t.DoneAt.IsZero() }
+
+// ByPeople reports whether people complete the task (`done`); an upgrade task
+// is the bot's.
+func (t *Task) ByPeople() bool { return t.Kind != KindUpgrade }
 
 // ReminderPolicy says when reminders go out around a deadline and who is
 // escalated to when it is missed.
@@ -101,6 +145,9 @@ type Stage struct {
 
 // Stages returns the task's reminders in time order.
 func (t *Task) Stages(p ReminderPolicy) []Stage {
+	if t.Kind == KindUpgrade {
+		return []Stage{{At: t.Due, Kind: StageDue}} // the bot acts; nobody is reminded
+	}
 	var out []Stage
 	before := append([]Duration(nil), p.Before...)
 	sort.Slice(before, func(i, j int) bool { return before[i] > before[j] })
@@ -190,4 +237,73 @@ func (c *Complaint) TaskTimer(t *Task, p ReminderPolicy) (Scheduled, bool) {
 		Timer: Timer{Complaint: c.ID, Task: t.Key, Gen: t.Gen, Stage: t.Fired},
 		Due:   stages[t.Fired].At,
 	}, true
+}
+
+// Promise is the date promised to the customer for a task (金地程序 §7.1: the
+// expected feedback date is told to the customer and recorded), and its moves.
+type Promise struct {
+	At    time.Time     `json:"at"`
+	SetAt time.Time     `json:"set_at"`
+	SetBy string        `json:"set_by"`
+	Moves []PromiseMove `json:"moves,omitempty"`
+}
+
+// PromiseMove records the promised date being moved, and why.
+type PromiseMove struct {
+	At     time.Time `json:"at"` // when it was moved
+	By     string    `json:"by"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Reason string    `json:"reason"`
+}
+
+// Why a promised date was not set; nothing changed.
+var (
+	ErrPromiseSame      = errors.New("promise: the date is already promised")
+	ErrPromiseReason    = errors.New("promise: moving the date needs a reason")
+	ErrPromiseExhausted = errors.New("promise: the date was moved as often as allowed")
+	ErrPromiseDone      = errors.New("promise: the task is done")
+)
+
+// PromiseTask returns the complaint's task that carries the promised date, and
+// the rule that says so; nil when it has none.
+func PromiseTask(c *Complaint, s *Settings) (*Task, *PromiseRule) {
+	for i := range s.Tasks {
+		rule := &s.Tasks[i]
+		if rule.Promise == nil {
+			continue
+		}
+		if t := c.Task(rule.Key); t != nil {
+			return t, rule.Promise
+		}
+	}
+	return nil, nil
+}
+
+// SetPromise makes at the task's promised date and so its deadline. The first
+// setting is free; after it the date may be moved rule.Moves times, each with a
+// reason (金地程序 §7.3.2: 反馈期限的变更不得超过两次). A refused change leaves
+// the task as it was.
+func SetPromise(t *Task, rule PromiseRule, s *Settings, at time.Time, by, reason string, now time.Time) error {
+	if t.Done() {
+		return ErrPromiseDone
+	}
+	p := t.Promise
+	switch {
+	case p == nil:
+		t.Promise = &Promise{At: at, SetAt: now, SetBy: by}
+	case at.Equal(p.At):
+		return ErrPromiseSame
+	case len(p.Moves) >= rule.Moves:
+		return ErrPromiseExhausted
+	case strings.TrimSpace(reason) == "":
+		return ErrPromiseReason
+	default:
+		p.Moves = append(p.Moves, PromiseMove{At: now, By: by, From: p.At, To: at, Reason: strings.TrimSpace(reason)})
+		p.At = at
+	}
+	t.Due = at
+	t.Gen++
+	t.Fired = t.FirstStage(s.Reminders, now)
+	return nil
 }

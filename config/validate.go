@@ -179,10 +179,11 @@ func (t *Tenant) validate(p *problems, at string) {
 		checkActions(p, rp+".actions", r.Actions)
 		checkCategories(p, rp+".categories", r.Categories)
 		switch r.Kind {
-		case "", qunsu.KindDeadline, qunsu.KindMeeting, qunsu.KindAck:
+		case "", qunsu.KindDeadline, qunsu.KindMeeting, qunsu.KindAck, qunsu.KindUpgrade:
 		default:
-			p.add(rp+".kind", "%q: use deadline, meeting or ack", r.Kind)
+			p.add(rp+".kind", "%q: use deadline, meeting, ack or upgrade", r.Kind)
 		}
+		checkTaskExtras(p, rp, r, t.Policy, grade)
 		switch r.Trigger {
 		case "", qunsu.OnReport, qunsu.OnTurn, qunsu.OnReply, qunsu.OnCadence, qunsu.OnClose:
 		default:

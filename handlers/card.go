@@ -46,7 +46,7 @@ func cardButtons(c *qunsu.Complaint, s *qunsu.Settings, now time.Time) []qunsu.B
 	done := func() {
 		var options []qunsu.Option
 		for i := range c.Tasks {
-			if t := &c.Tasks[i]; !t.Done() && c.Live(t) {
+			if t := &c.Tasks[i]; !t.Done() && c.Live(t) && t.ByPeople() {
 				options = append(options, qunsu.Option{Label: t.Name.In(lang) + " · " + render.Time(t.Due, s.Location, now), Value: t.Key})
 			}
 		}

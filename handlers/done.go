@@ -27,6 +27,9 @@ func runDone(ctx context.Context, r *Request) error {
 		if t == nil {
 			return qunsu.Errorf(qunsu.EINVALID, "err.unknown_task", c.ID, word, openTasks(c, r.S, r.Lang))
 		}
+		if !t.ByPeople() {
+			return qunsu.Errorf(qunsu.EINVALID, "err.task_by_bot", t.Name.In(r.Lang))
+		}
 		if t.Done() {
 			return qunsu.Errorf(qunsu.EINVALID, "err.task_done", t.Name.In(r.Lang), render.Time(t.DoneAt, r.S.Location, r.Now))
 		}

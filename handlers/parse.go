@@ -39,7 +39,7 @@ var fields = map[string]string{
 }
 
 // fieldHelp lists the keys for error messages.
-const fieldHelp = "项目/project 户数/households 人数/people 金额/amount 行为/actions 类别/category 描述/summary 发生/occurred"
+const fieldHelp = "项目/project 户数/households 人数/people 金额/amount 行为/actions 类别/category 描述/summary 发生/occurred 复杂/complex 维修/repair"
 
 // args is a command's arguments: key=value pairs and the remaining free words.
 type args struct {

@@ -26,6 +26,11 @@ func runReplyTime(ctx context.Context, r *Request) error {
 		if err := requireOpen(c); err != nil {
 			return err
 		}
+		// An ordinary complaint's answer to the customer is its promised
+		// feedback date, which may move only so often: 承诺 sets it.
+		if _, rule := qunsu.PromiseTask(c, r.S); rule != nil && !r.S.Policy.IsGroup(c.Grade) {
+			return qunsu.Errorf(qunsu.EINVALID, "err.reply_use_promise", c.ID, rule.Clause.In(r.Lang))
+		}
 		if len(qunsu.PlanTasks(c, r.S, qunsu.OnReply, at)) == 0 {
 			return qunsu.Errorf(qunsu.EINVALID, "err.no_reply_task")
 		}

@@ -124,7 +124,7 @@ func fillFacts(rep *qunsu.Report, kv map[string]string, now time.Time, loc *time
 		}
 		rep.OccurredAt = t
 	}
-	return nil
+	return fillTraits(rep, kv)
 }
 
 func appendAction(list []qunsu.Action, a qunsu.Action) []qunsu.Action {

@@ -33,6 +33,10 @@ func (e *Engine) Fire(ctx context.Context, tenant string, due qunsu.Scheduled) e
 			return nil
 		}
 		t.Fired++
+		if t.Kind == qunsu.KindUpgrade {
+			raise(ch, c, t, s, e.Clock.Now(), claimed.Member())
+			return nil
+		}
 		remind(ch, c, t, stages[due.Stage], s, e.Clock.Now(), claimed.Member())
 		return nil
 	})

@@ -151,6 +151,7 @@ func describeChange(before, after qunsu.Report, lang qunsu.Lang) string {
 	if !before.OccurredAt.Equal(after.OccurredAt) {
 		parts = append(parts, render.T(lang, "change.occurred", after.OccurredAt.Format("2006-01-02 15:04")))
 	}
+	parts = append(parts, describeTraits(before, after, lang)...)
 	if len(parts) == 0 {
 		return render.T(lang, "change.none")
 	}

@@ -49,7 +49,11 @@ func CardBlocks(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time
 	if len(c.Actions) > 0 {
 		facts = append(facts, T(lang, "card.actions", Actions(c.Actions, lang)))
 	}
+	facts = append(facts, traitFacts(c, lang)...)
 	fmt.Fprintf(&b, "%s\n", strings.Join(facts, "　"))
+	if line := promiseLine(c, s, lang, now); line != "" {
+		fmt.Fprintf(&b, "%s\n", line)
+	}
 	fmt.Fprintf(&b, "%s\n", T(lang, "card.times", Time(c.OccurredAt, loc, now), Time(c.ReportedAt, loc, now), Name(c.ReportedBy, &s.Directory)))
 	if c.Summary != "" {
 		summary := c.Summary
