@@ -228,7 +228,12 @@ func TestOrdinaryComplaintDeadlinesAndPromise(t *testing.T) {
 // it stops.
 func TestOrdinaryReminderFiresThroughTheTimer(t *testing.T) {
 	r := newOrdinaryRig(t)
-	id := r.report("上报 翡翠湾 1户 类别=交付 描述=交付资料不全")
+	filed := r.answer("上报 翡翠湾 1户 类别=交付 描述=交付资料不全")
+	mustHave(t, "filed", filed, "新客诉立案（普通客诉")
+	if strings.Contains(filed, "群诉立案") {
+		t.Errorf("an ordinary complaint is announced as a group complaint:\n%s", filed)
+	}
+	id := r.complaint(qunsu.ComplaintID(r.clock.t, 1)).ID
 	mustHave(t, "an hour before", texts(r.fire(), func(m qunsu.Message) bool { return m.Chat.Same(r.chat) }),
 		"提醒 "+id+"：「责任部门确认收到」将于 11-23 11:00 到期", "@{zhengkai}")
 

@@ -188,7 +188,7 @@ func announce(ch *qunsu.Change, c *qunsu.Complaint, s *qunsu.Settings, r *Reques
 	if !s.Policy.IsGroup(c.Grade) {
 		// An ordinary complaint has no chat of its own: its card goes to the reporter's.
 		card := render.Card(c, s, s.Lang, r.Now, render.CardOptions{Mention: true, Vacant: vacant})
-		ch.Messages = append(ch.Messages, teamMessage(c, s, render.T(s.Lang, "report.new")+"\n"+card))
+		ch.Messages = append(ch.Messages, teamMessage(c, s, render.T(s.Lang, "report.new_ordinary")+"\n"+card))
 		return
 	}
 	ch.Messages = append(ch.Messages, cardMessage(c, s, r.Now, render.T(s.Lang, "report.new")))

@@ -4,6 +4,7 @@ package render
 // promised feedback date, the upgrade to a major complaint.
 func init() {
 	add(en, map[string]string{
+		"report.new_ordinary":   "📝 New complaint filed (ordinary: no team chat; tracked against the complaint deadlines)",
 		"yes":                   "yes",
 		"no":                    "no",
 		"card.complex":          "complex complaint",

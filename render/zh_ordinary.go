@@ -4,6 +4,7 @@ package render
 // promised feedback date, the upgrade to a major complaint.
 func init() {
 	add(zh, map[string]string{
+		"report.new_ordinary":   "📝 新客诉立案（普通客诉，不建群，按投诉处理时限跟进）",
 		"yes":                   "是",
 		"no":                    "否",
 		"card.complex":          "复杂投诉",
