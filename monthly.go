@@ -283,3 +283,9 @@ func caseOf(c *Complaint) Case {
 	}
 	return k
 }
+
+// MonthlyWriter writes a monthly report as the files posted with it (a
+// workbook and a CSV), in the tenant's language.
+type MonthlyWriter interface {
+	MonthlyFiles(m *MonthlyReport, s *Settings) ([]File, error)
+}

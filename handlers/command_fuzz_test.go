@@ -53,6 +53,10 @@ func (s *commitLog) OpenOrReported(ctx context.Context, tenant string, from, to 
 	return s.Complaints(ctx, tenant, from, to, false)
 }
 
+func (s *commitLog) ClosedIn(ctx context.Context, tenant string, from, to time.Time) ([]*qunsu.Complaint, error) {
+	return s.Complaints(ctx, tenant, from, to, false)
+}
+
 func (s *commitLog) Timeline(ctx context.Context, tenant, id string) ([]qunsu.Event, error) {
 	return []qunsu.Event{{At: now, By: "zhangwei", Kind: qunsu.EventReported}}, nil
 }
