@@ -289,3 +289,23 @@ func caseOf(c *Complaint) Case {
 type MonthlyWriter interface {
 	MonthlyFiles(m *MonthlyReport, s *Settings) ([]File, error)
 }
+
+// CloseLookback is how long before a month to look for closes whose tasks
+// (the write-up, the return visit) may fall due in it: the furthest any
+// close-triggered rule sets a deadline, with a working day counted as two
+// days and a fortnight for holidays (国庆, 春节), and a day for "end of day".
+func CloseLookback(s *Settings) time.Duration {
+	const day = 24 * time.Hour
+	longest := day
+	for _, r := range s.Tasks {
+		if r.Trigger != OnClose {
+			continue
+		}
+		d := r.Due.After.D() + day
+		if r.Due.WorkingDays > 0 {
+			d += time.Duration(2*r.Due.WorkingDays)*day + 14*day
+		}
+		longest = max(longest, d)
+	}
+	return longest
+}

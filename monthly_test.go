@@ -172,3 +172,16 @@ func TestGradeReached(t *testing.T) {
 		}
 	}
 }
+
+// Closes this long before a month may have tasks due in it: the default
+// write-up is due 7 days after the close, the return visit 3 working days.
+func TestCloseLookback(t *testing.T) {
+	s := defaultSettings(t)
+	if got := qunsu.CloseLookback(s); got < 8*24*time.Hour || got > 31*24*time.Hour {
+		t.Errorf("lookback %s: want at least the 7-day write-up and at most a month", got)
+	}
+	s.Tasks = append(s.Tasks, qunsu.TaskRule{Key: "audit", Trigger: qunsu.OnClose, Due: qunsu.DueRule{From: "event", After: qunsu.Duration(40 * 24 * time.Hour)}})
+	if got := qunsu.CloseLookback(s); got < 40*24*time.Hour {
+		t.Errorf("lookback %s: shorter than a 40-day close task", got)
+	}
+}

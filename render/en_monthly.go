@@ -5,10 +5,11 @@ package render
 func init() {
 	add(en, map[string]string{
 		"help.monthly":  "· monthly — the month's report (Excel and CSV attached): monthly 2026-11 (\"monthly\" alone: last month; \"monthly this\": this month so far)",
-		"help.casenote": "· writeup — case write-up for the monthly report: writeup QS-20261122-001 cause=handover delay not announced prevention=announce date changes 30 days ahead in writing",
+		"help.casenote": "· writeup — case write-up for the monthly report: writeup QS-20261122-001 cause=handover delay not announced prevention=announce date changes 30 days ahead in writing (or when closing: close <id> <note> cause=… prevention=…)",
 
 		"err.monthly_usage":  "\"%s\" is not a month I read; no report was made. Type: monthly 2026-11 (or monthly this, monthly last; \"monthly\" alone is last month)",
 		"err.monthly_future": "%s has not begun yet; no report was made. Type this month or an earlier one, e.g.: monthly %s",
+		"err.field_empty":    "\"%s\" is empty; nothing was recorded. Write the text after =, e.g. cause=handover delay not announced.",
 		"err.casenote_usage": "Give the cause and/or the prevention; nothing was recorded. E.g.: %s %s cause=handover delay not announced prevention=announce date changes 30 days ahead in writing",
 
 		"monthly.title":     "📊 %s monthly report %s (as of %s)",
