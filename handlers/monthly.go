@@ -23,6 +23,9 @@ var monthWords = map[string]int{
 	"本月": 0, "这个月": 0, "当月": 0, "this": 0,
 }
 
+// endOfTime bounds a search for closes with no end.
+var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // monthPattern is a month as typed: 2026-11, 2026/11, 2026.11, 2026年11月.
 var monthPattern = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$`)
 
@@ -39,9 +42,10 @@ func runMonthly(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	// Closed before the month, a complaint's write-up or return visit may still
-	// fall due in it.
-	closed, err := r.E.Store.ClosedIn(ctx, s.Tenant, from.Add(-qunsu.CloseLookback(s)), to)
+	// The others that bear on the month are closed, and were closed after it
+	// began (open in it: deadlines, an upgrade's penalty), or shortly before
+	// (a write-up or return visit due in it), whether dissolved since or not.
+	closed, err := r.E.Store.ClosedIn(ctx, s.Tenant, from.Add(-qunsu.CloseLookback(s)), endOfTime)
 	if err != nil {
 		return err
 	}

@@ -118,11 +118,7 @@ func TestMonthlyReportThroughTheEngine(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, m.Text)
 		}
 	}
-	summary := map[string]string{}
-	rows, _ := book.GetRows("汇总")
-	for _, row := range rows[1:] {
-		summary[row[0]] = row[1]
-	}
+	summary := sheetSummary(book)
 	if summary["新增投诉"] != "2" || summary["结案"] != "3" || summary["结案群诉案例"] != "2" || summary["通报处罚"] != "1" {
 		t.Errorf("汇总: %v", summary)
 	}
@@ -203,4 +199,54 @@ func TestParseMonth(t *testing.T) {
 			t.Errorf("%q: %v, want a refusal", word, err)
 		}
 	}
+}
+
+// A report made long after its month still counts a complaint that was open
+// in it and has been closed and dissolved since: its deadlines in the month,
+// and the penalty of its upgrade then.
+func TestMonthlyCountsWhatClosedLater(t *testing.T) {
+	r := newLimitRig(t)
+	r.e.Monthly = monthly.Writer{}
+	for _, st := range []struct{ at, say string }{
+		{"2026-10-25 09:00", "上报 项目=云栖苑 户数=25 类别=工程 描述=外墙渗水"},
+		{"2026-11-15 09:00", "更新 QS-20261025-001 行为=拉横幅"},
+		{"2026-12-10 09:00", "结案 QS-20261025-001 外墙已修复 原因=打胶工艺不达标 措施=外墙淋水试验"},
+		{"2026-12-11 09:00", "完成 QS-20261025-001 案例总结"},
+	} {
+		r.at(st.at)
+		for _, m := range r.replies(st.say) {
+			if strings.HasPrefix(m.Text, "⚠️") {
+				t.Fatalf("%s: %s", st.say, m.Text)
+			}
+		}
+	}
+	if c := r.complaints()[0]; c.Status != qunsu.StatusDissolved || c.Grade != "major" {
+		t.Fatalf("the complaint is %s, %s: want dissolved, major", c.Status, c.Grade)
+	}
+	r.at("2027-01-05 09:00")
+	_, book, records := monthlyFiles(t, r.replies("月报 2026-11"))
+	penalties, _ := book.GetRows("处罚")
+	if len(penalties) != 3 || penalties[1][0] != "QS-20261025-001" || penalties[1][3] != "2026-11-15 09:00" {
+		t.Errorf("处罚: %v, want the upgrade of November 15th", penalties)
+	}
+	summary := sheetSummary(book)
+	if summary["当月到期任务"] == "0" || summary["新增投诉"] != "0" || summary["结案"] != "0" {
+		t.Errorf("汇总: %v, want November's deadlines counted, nothing reported or closed", summary)
+	}
+	if len(records) != 1 {
+		t.Errorf("the list holds what was reported or closed in November, nothing: %v", records)
+	}
+}
+
+// sheetSummary reads the 汇总 sheet as label → value.
+func sheetSummary(book *excelize.File) map[string]string {
+	out := map[string]string{}
+	rows, _ := book.GetRows("汇总")
+	for _, row := range rows[1:] {
+		out[row[0]] = ""
+		if len(row) > 1 {
+			out[row[0]] = row[1]
+		}
+	}
+	return out
 }
