@@ -48,7 +48,11 @@ func (b builder) time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(b.s.Location).Format("2006-01-02 15:04")
+	loc := b.s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
 }
 
 func toHours(d time.Duration) hours { return hours(math.Round(d.Hours()*10) / 10) }
