@@ -86,8 +86,8 @@ type Case struct {
 func (c Case) Written() bool { return c.Complaint.Cause != "" && c.Complaint.Prevention != "" }
 
 // BuildMonthly builds the report of the month [from, to) at now from the
-// complaints that may bear on it: those reported or closed in it and those
-// with tasks due in it. Others, and repeats, are ignored.
+// complaints that may bear on it: those reported, closed or open in it and
+// those with tasks due in it. Others, and repeats, are ignored.
 func BuildMonthly(cs []*Complaint, from, to, now time.Time, s *Settings) MonthlyReport {
 	m := MonthlyReport{From: from, To: to, Now: now}
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(to) }

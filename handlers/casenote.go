@@ -45,12 +45,12 @@ func caseFields(words []string) (rest []string, n caseNote, err error) {
 	n.cause = strings.TrimSpace(strings.Join(values["cause"], " "))
 	n.prevention = strings.TrimSpace(strings.Join(values["prevention"], " "))
 	for _, f := range []struct{ key, name string }{{"cause", "原因/cause"}, {"prevention", "措施/prevention"}} {
-		key, name := f.key, f.name
-		v, given := values[key]
-		if given && strings.TrimSpace(strings.Join(v, " ")) == "" {
-			return nil, n, qunsu.Errorf(qunsu.EINVALID, "err.field_empty", name)
+		v, given := values[f.key]
+		text := strings.TrimSpace(strings.Join(v, " "))
+		if given && text == "" {
+			return nil, n, qunsu.Errorf(qunsu.EINVALID, "err.field_empty", f.name)
 		}
-		if err := checkField(name, strings.Join(v, " "), MaxSummaryRunes); err != nil {
+		if err := checkField(f.name, text, MaxSummaryRunes); err != nil {
 			return nil, n, err
 		}
 	}
