@@ -129,6 +129,8 @@ type Complaint struct {
 	Changes    []GradeChange `json:"changes,omitempty"`
 	ClosedAt   time.Time     `json:"closed_at,omitzero"`
 	CloseNote  string        `json:"close_note,omitempty"`
+	Cause      string        `json:"cause,omitempty"`      // 原因, of the case write-up (G §6.3-2, §6.4-3)
+	Prevention string        `json:"prevention,omitempty"` // 预防措施, of the case write-up
 	Version    int64         `json:"version"`
 }
 

@@ -63,6 +63,9 @@ type Store interface {
 	// oldest first, then the others not dissolved, oldest first: what a
 	// summary of the period covers.
 	OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*Complaint, error)
+	// ClosedIn returns the complaints closed in [from, to) and not reopened
+	// since, by close time: the cases of a monthly report.
+	ClosedIn(ctx context.Context, tenant string, from, to time.Time) ([]*Complaint, error)
 	// Timeline returns a complaint's events, oldest first.
 	Timeline(ctx context.Context, tenant, id string) ([]Event, error)
 	// Commit writes a change atomically. It returns ErrConflict when the complaint

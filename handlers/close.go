@@ -15,9 +15,14 @@ func init() {
 }
 
 // runClose moves a complaint to aftercare (G §6.4): the other reminders stop and
-// the case write-up is due.
+// the case write-up is due. Its cause and prevention may follow the note
+// (原因=… 措施=…).
 func runClose(ctx context.Context, r *Request) error {
 	id, rest, err := r.complaintArg()
+	if err != nil {
+		return err
+	}
+	rest, writeup, err := caseFields(rest)
 	if err != nil {
 		return err
 	}
@@ -39,7 +44,11 @@ func runClose(ctx context.Context, r *Request) error {
 		qunsu.PlanTasks(c, r.S, qunsu.OnClose, r.Now)
 		r.event(ch, qunsu.EventClosed, note)
 		s := r.S
-		text := render.T(s.Lang, "close.team", c.ID, Name(r, r.Speaker.ID), qunsu.MaskPII(note)) + "\n" + render.Tasks(c, s, s.Lang, r.Now)
+		text := render.T(s.Lang, "close.team", c.ID, Name(r, r.Speaker.ID), qunsu.MaskPII(note))
+		if lines := writeup.record(r, c, ch); lines != "" {
+			text += "\n" + lines
+		}
+		text += "\n" + render.Tasks(c, s, s.Lang, r.Now)
 		r.tell(ch, c, strings.TrimSpace(text), render.T(r.Lang, "close.answer", c.ID))
 		ch.Messages = append(ch.Messages, managers(render.T(s.Lang, "close.managers", c.ID, c.Project,
 			s.Policy.GradeName(c.Grade, s.Lang), qunsu.MaskPII(note))))

@@ -53,6 +53,10 @@ func (s *commitLog) OpenOrReported(ctx context.Context, tenant string, from, to 
 	return s.Complaints(ctx, tenant, from, to, false)
 }
 
+func (s *commitLog) ClosedIn(ctx context.Context, tenant string, from, to time.Time) ([]*qunsu.Complaint, error) {
+	return s.Complaints(ctx, tenant, from, to, false)
+}
+
 func (s *commitLog) Timeline(ctx context.Context, tenant, id string) ([]qunsu.Event, error) {
 	return []qunsu.Event{{At: now, By: "zhangwei", Kind: qunsu.EventReported}}, nil
 }
@@ -131,6 +135,8 @@ func FuzzCommand(f *testing.F) {
 		"开会 QS-20261122-001 " + strings.Repeat("x ", MaxWords),
 		"更新 QS-99999999-999 户数=1",
 		"上报 \xff\xfe 户数=5",
+		"月报 2026-11", "月报", "monthly 2026/13", "月报 ２０２６年１１月", "总结 QS-20261122-001 原因=交付延期 措施=提前告知",
+		"结案 QS-20261122-001 已完成整改 原因=交付延期 措施=", "writeup QS-20261122-001 cause：x prevention：y z",
 	} {
 		f.Add(seed)
 	}
@@ -196,6 +202,7 @@ func checkLimits(t *testing.T, text string, c *qunsu.Complaint) {
 		runes(rep.Project) < 1 || runes(rep.Project) > MaxProjectRunes,
 		runes(rep.Summary) > MaxSummaryRunes,
 		runes(c.CloseNote) > MaxSummaryRunes,
+		runes(c.Cause) > MaxSummaryRunes, runes(c.Prevention) > MaxSummaryRunes,
 		rep.OccurredAt.After(now) || rep.OccurredAt.Before(now.AddDate(0, 0, -MaxAgeDays)):
 		t.Fatalf("%q: wrote a complaint beyond the limits: %+v", text, rep)
 	}

@@ -22,6 +22,9 @@ type Engine struct {
 	Tenants map[string]*qunsu.Settings
 	Log     *slog.Logger
 	Meter   qunsu.Meter // optional: counts commands by word and outcome
+	// Monthly writes the monthly report's files (optional: without it the
+	// report is text only).
+	Monthly qunsu.MonthlyWriter
 }
 
 // Request is one command being handled.

@@ -213,6 +213,7 @@ type payload struct {
 	ID         string      `json:"id"`
 	Score      string      `json:"score"`
 	Open       string      `json:"open"`
+	Closed     string      `json:"closed"`
 	Once       string      `json:"once"`
 	Handles    string      `json:"handles"`
 	Events     []string    `json:"events"`
@@ -240,6 +241,9 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		p.Score = strconv.FormatInt(c.ReportedAt.UnixMilli(), 10)
 		if c.Status != qunsu.StatusDissolved {
 			p.Open = "1"
+		}
+		if !c.ClosedAt.IsZero() {
+			p.Closed = closedScore(c.ClosedAt)
 		}
 	}
 	for _, e := range ch.Events {
@@ -286,7 +290,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	}
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
-		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t)}
+		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t), closedKey(t)}
 	res, err := commitScript.Run(ctx, s.rdb, keys, arg, wakeChannel(t), rolesChannel(t)).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)

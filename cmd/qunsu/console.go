@@ -16,6 +16,7 @@ import (
 	"qunsu/calendar"
 	"qunsu/config"
 	"qunsu/handlers"
+	"qunsu/monthly"
 	"qunsu/scheduler"
 	"qunsu/store"
 )
@@ -59,7 +60,8 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	st := store.New(rdb)
 	// Errors only: refusals and the like are shown in the conversation itself.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	engine := &handlers.Engine{Store: st, Clock: clock, Tenants: map[string]*qunsu.Settings{s.Tenant: s}, Log: log}
+	engine := &handlers.Engine{Store: st, Clock: clock, Tenants: map[string]*qunsu.Settings{s.Tenant: s}, Log: log,
+		Monthly: monthly.Writer{}}
 	poller := &scheduler.Poller{Queue: st, Handler: engine, Clock: clock, Tenants: []string{s.Tenant}, Log: log}
 	if err := scheduler.EnsureJobs(ctx, st, []*qunsu.Settings{s}, now); err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"qunsu/config"
 	"qunsu/handlers"
 	"qunsu/metrics"
+	"qunsu/monthly"
 	"qunsu/render"
 	"qunsu/scheduler"
 	"qunsu/store"
@@ -112,7 +113,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 	}
 	prom := metrics.New(metrics.Options{CommandName: commandName, Depths: st, Outboxes: outboxes, Log: log})
 	health := newReadiness(prom, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
-	engine := &handlers.Engine{Store: st, Clock: env.clock, Tenants: byID, Log: log, Meter: health}
+	engine := &handlers.Engine{Store: st, Clock: env.clock, Tenants: byID, Log: log, Meter: health, Monthly: monthly.Writer{}}
 	var inbound qunsu.InboundHandler = engine
 	if env.inbound != nil {
 		inbound = env.inbound(engine)
