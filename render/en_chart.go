@@ -10,7 +10,5 @@ func init() {
 		"chart.closed":          "Closed",
 		"chart.day":             "Jan 2",
 		"phase.short.aftercare": "aftercare",
-		"console.file":          "📎 %s: %s",
-		"console.file_failed":   "📎 %s could not be saved: %s",
 	})
 }

@@ -10,7 +10,5 @@ func init() {
 		"chart.closed":          "结案",
 		"chart.day":             "01-02",
 		"phase.short.aftercare": "善后",
-		"console.file":          "📎 %s：%s",
-		"console.file_failed":   "📎 %s 未能保存：%s",
 	})
 }

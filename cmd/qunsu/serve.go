@@ -20,6 +20,7 @@ import (
 	"qunsu/bot"
 	"qunsu/bot/slack"
 	"qunsu/bot/wecom"
+	"qunsu/chart"
 	"qunsu/config"
 	"qunsu/handlers"
 	"qunsu/metrics"
@@ -105,7 +106,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 	}
 	prom := metrics.New(metrics.Options{CommandName: commandName, Depths: st, Outboxes: outboxes, Log: log})
 	health := newReadiness(prom, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
-	engine := &handlers.Engine{Store: st, Clock: env.clock, Tenants: byID, Log: log, Meter: health}
+	engine := &handlers.Engine{Store: st, Clock: env.clock, Tenants: byID, Log: log, Meter: health, Charter: chart.Charter{}}
 	var inbound qunsu.InboundHandler = engine
 	if env.inbound != nil {
 		inbound = env.inbound(engine)
