@@ -56,7 +56,7 @@ func (Charter) SummaryChart(c qunsu.SummaryChart) (qunsu.File, error) {
 		return qunsu.File{}, err
 	}
 	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return qunsu.File{}, fmt.Errorf("chart: encode: %w", err)
 	}
 	return qunsu.File{Name: c.Name, Type: qunsu.TypePNG, Title: c.Title, Data: buf.Bytes()}, nil

@@ -206,3 +206,14 @@ func TestScale(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSummaryChart draws and encodes the summary's chart.
+func BenchmarkSummaryChart(b *testing.B) {
+	c := sample()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (Charter{}).SummaryChart(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
