@@ -60,8 +60,8 @@ type Store interface {
 	// with openOnly, only those not dissolved, whenever reported.
 	Complaints(ctx context.Context, tenant string, from, to time.Time, openOnly bool) ([]*Complaint, error)
 	// OpenOrReported returns, each once, the complaints reported in [from, to),
-	// oldest first, then the others not dissolved, oldest first: what a
-	// summary of the period covers.
+	// oldest first, then the others not dissolved, oldest first, then the
+	// others closed in [from, to): what a summary of the period covers.
 	OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*Complaint, error)
 	// Timeline returns a complaint's events, oldest first.
 	Timeline(ctx context.Context, tenant, id string) ([]Event, error)

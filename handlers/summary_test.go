@@ -104,10 +104,14 @@ func TestSummaryCarriesItsChart(t *testing.T) {
 	r.storeComplaint("QS-20261115-001", r.now.Add(-7*24*time.Hour), qunsu.StatusAftercare, r.now.Add(-10*time.Minute))   // 11-15, closed 11-22
 	r.storeComplaint("QS-20261018-001", r.now.Add(-35*24*time.Hour), qunsu.StatusAftercare, r.now.Add(-3*24*time.Hour))  // long ago, closed 11-19
 	r.storeComplaint("QS-20261101-001", r.now.Add(-21*24*time.Hour), qunsu.StatusDissolved, r.now.Add(-20*24*time.Hour)) // out of the window
+	r.storeComplaint("QS-20260903-001", r.now.Add(-80*24*time.Hour), qunsu.StatusDissolved, r.now.Add(-5*time.Minute))   // long ago, closed and dissolved today
 
 	msgs := r.ask("汇总")
 	if len(charter.asked) != 1 || len(msgs) != 1 {
 		t.Fatalf("%d charts for %d messages, want 1 and 1", len(charter.asked), len(msgs))
+	}
+	if !strings.Contains(msgs[0].Text, "结案：3\n") || !strings.Contains(msgs[0].Text, "QS-20260903-001") {
+		t.Errorf("the summary does not count the complaint reported long ago and closed today:\n%s", msgs[0].Text)
 	}
 	if f := msgs[0].Files; len(f) != 1 || f[0].Name != "群诉汇总-2026-11-22.png" || f[0].Type != qunsu.TypePNG || string(f[0].Data) != "png" {
 		t.Errorf("the summary's files: %+v", f)
@@ -118,7 +122,7 @@ func TestSummaryCarriesItsChart(t *testing.T) {
 	}
 	day := func(d string) int { return slices.Index(c.Days, d) }
 	wantNew := map[string]int{"11-15": 1, "11-21": 1, "11-22": 2}
-	wantClosed := map[string]int{"11-19": 1, "11-22": 2}
+	wantClosed := map[string]int{"11-19": 1, "11-22": 3}
 	for _, d := range c.Days {
 		if c.New[day(d)] != wantNew[d] || c.Closed[day(d)] != wantClosed[d] {
 			t.Errorf("%s: new %d closed %d, want %d %d", d, c.New[day(d)], c.Closed[day(d)], wantNew[d], wantClosed[d])

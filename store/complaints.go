@@ -92,11 +92,13 @@ func (s *Store) Complaints(ctx context.Context, tenant string, from, to time.Tim
 }
 
 // OpenOrReported returns, each once, the complaints reported in [from, to)
-// (oldest first), then the others that are not dissolved (oldest first).
+// (oldest first), then the others that are not dissolved (oldest first), then
+// the others closed in [from, to) (dissolved since; by closing time).
 func (s *Store) OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*qunsu.Complaint, error) {
 	pipe := s.rdb.Pipeline()
 	reported := pipe.ZRangeByScore(ctx, allKey(tenant), reportedIn(from, to))
 	open := pipe.ZRange(ctx, openKey(tenant), 0, -1)
+	closed := pipe.ZRangeByScore(ctx, closedKey(tenant), reportedIn(from, to))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("store: complaints: %w", err)
 	}
@@ -105,14 +107,18 @@ func (s *Store) OpenOrReported(ctx context.Context, tenant string, from, to time
 	for _, id := range ids {
 		seen[id] = true
 	}
-	for _, id := range open.Val() {
-		if !seen[id] {
-			ids = append(ids, id)
+	for _, more := range [][]string{open.Val(), closed.Val()} {
+		for _, id := range more {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 	}
 	return s.load(ctx, tenant, ids)
 }
 
+// reportedIn is the score range of [from, to) in an index by time in ms.
 func reportedIn(from, to time.Time) *redis.ZRangeBy {
 	return &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10)}
 }
@@ -212,6 +218,7 @@ type payload struct {
 	ID         string      `json:"id"`
 	Score      string      `json:"score"`
 	Open       string      `json:"open"`
+	Closed     string      `json:"closed"`
 	Once       string      `json:"once"`
 	Handles    string      `json:"handles"`
 	Events     []string    `json:"events"`
@@ -239,6 +246,9 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		p.Score = strconv.FormatInt(c.ReportedAt.UnixMilli(), 10)
 		if c.Status != qunsu.StatusDissolved {
 			p.Open = "1"
+		}
+		if !c.ClosedAt.IsZero() {
+			p.Closed = strconv.FormatInt(c.ClosedAt.UnixMilli(), 10)
 		}
 	}
 	for _, e := range ch.Events {
@@ -285,7 +295,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	}
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
-		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t)}
+		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t), closedKey(t)}
 	res, err := commitScript.Run(ctx, s.rdb, keys, arg, wakeChannel(t)).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)

@@ -9,6 +9,7 @@ func complaintKey(tenant, id string) string { return tag(tenant) + ":c:" + id } 
 func timelineKey(tenant, id string) string  { return tag(tenant) + ":tl:" + id }   // list of event JSON
 func allKey(tenant string) string           { return tag(tenant) + ":all" }        // zset id -> reported ms
 func openKey(tenant string) string          { return tag(tenant) + ":open" }       // zset id -> reported ms, not dissolved
+func closedKey(tenant string) string        { return tag(tenant) + ":closed" }     // zset id -> closed ms, while closed
 func seqKey(tenant, day string) string      { return tag(tenant) + ":seq:" + day } // counter of a day's ids
 func timersKey(tenant string) string        { return tag(tenant) + ":timers" }     // zset member -> due ms
 func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }   // zset member -> lease end ms

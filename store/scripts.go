@@ -5,13 +5,15 @@ import "github.com/redis/go-redis/v9"
 // commitScript writes one qunsu.Change atomically.
 //
 // KEYS: 1 complaint hash, 2 timeline, 3 all index, 4 open index, 5 timers,
-// 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key, 11 role changes.
+// 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key, 11 role changes,
+// 12 closed index.
 // ARGV 2 is the tenant's wake-up channel: a timer due before every queued one
 // is published there, so that pollers asleep until the old head look again.
 //
 //	ARGV: 1 payload JSON {
 //	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
 //	  (already carrying expect+1), id, score: reported ms, open: "1"/"0",
+//	  closed: closed ms, "" while not closed,
 //	  once: "1" if KEYS[9] applies, handles: "1" if KEYS[10] applies,
 //	  events: [JSON], schedule: [[member, ms]], unschedule: [member],
 //	  claimed: member or "", messages: [[key, JSON]], roles: [JSON] }
@@ -28,6 +30,7 @@ if p.has == "1" then
   redis.call("HSET", KEYS[1], "v", v + 1, "j", p.json)
   redis.call("ZADD", KEYS[3], p.score, p.id)
   if p.open == "1" then redis.call("ZADD", KEYS[4], p.score, p.id) else redis.call("ZREM", KEYS[4], p.id) end
+  if p.closed ~= "" then redis.call("ZADD", KEYS[12], p.closed, p.id) else redis.call("ZREM", KEYS[12], p.id) end
 end
 for _, m in ipairs(p.unschedule) do redis.call("ZREM", KEYS[5], m) end
 if #p.schedule > 0 then
