@@ -63,9 +63,9 @@ func (c *Console) print(m qunsu.Message) {
 	}
 }
 
-// DefaultFiles is where the console writes files unless told: qunsu in the
+// DefaultFiles is where the console writes files unless told: qunsu-files in the
 // system's temporary directory.
-func DefaultFiles() string { return filepath.Join(os.TempDir(), "qunsu") }
+func DefaultFiles() string { return filepath.Join(os.TempDir(), "qunsu-files") }
 
 // save writes a posted file into the files directory under its own name; a
 // name taken already (the summary asked for twice in a day) gets a number.

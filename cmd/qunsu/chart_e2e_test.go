@@ -2,7 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,4 +113,28 @@ func TestServeWeCom_SummaryChart(t *testing.T) {
 	if n := countSent(r.fake.RobotMessages(robotKey), "每日群诉汇总"); n != 1 {
 		t.Errorf("the daily summary's text reached the robot %d times", n)
 	}
+}
+
+// The console writes the summary's chart into its files directory and
+// prints the path with the summary.
+func TestConsoleSummaryChartFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "charts")
+	var out bytes.Buffer
+	script := "上报 项目=翡翠湾 户数=35 行为=拉横幅 类别=交付\n汇总\n"
+	if err := run(context.Background(), []string{"--now", "2026-11-22T09:00:00+08:00", "--files", dir},
+		strings.NewReader(script), &out, false); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	m := regexp.MustCompile(`\[控制台\] 📎 示例地产 群诉汇总 2026-11-22：(\S+)\n`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no chart path printed:\n%s", out.String())
+	}
+	if want := filepath.Join(dir, "群诉汇总-2026-11-22.png"); m[1] != want {
+		t.Errorf("path %s, want %s", m[1], want)
+	}
+	data, err := os.ReadFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	isChart(t, data)
 }
