@@ -9,7 +9,6 @@ func complaintKey(tenant, id string) string { return tag(tenant) + ":c:" + id } 
 func timelineKey(tenant, id string) string  { return tag(tenant) + ":tl:" + id }   // list of event JSON
 func allKey(tenant string) string           { return tag(tenant) + ":all" }        // zset id -> reported ms
 func openKey(tenant string) string          { return tag(tenant) + ":open" }       // zset id -> reported ms, not dissolved
-func closedKey(tenant string) string        { return tag(tenant) + ":closed" }     // zset id -> closed ms, while closed
 func seqKey(tenant, day string) string      { return tag(tenant) + ":seq:" + day } // counter of a day's ids
 func timersKey(tenant string) string        { return tag(tenant) + ":timers" }     // zset member -> due ms
 func inflightKey(tenant string) string      { return tag(tenant) + ":inflight" }   // zset member -> lease end ms
@@ -21,6 +20,10 @@ func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + ke
 func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key }   // a platform adapter's fact
 func rolesKey(tenant string) string         { return tag(tenant) + ":roles" }        // list of qunsu.RoleChange JSON, oldest first
 func quotaKey(tenant, key string) string    { return tag(tenant) + ":quota:" + key } // zset of uses in a rate window
+
+// closedKey indexes complaints by closing time (zset id -> closed ms, while
+// closed), so that a summary finds those closed in its period.
+func closedKey(tenant string) string { return tag(tenant) + ":closed" }
 
 // seenKey marks an inbound message accepted; handledKey marks it acted on.
 func seenKey(tenant, inbound string) string    { return tag(tenant) + ":seen:" + inbound }
