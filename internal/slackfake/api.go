@@ -110,6 +110,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	s.base = "http://" + r.Host // where this caller reaches the fake (through a proxy, say)
 	f := s.takeFault(name)
 	var rep reply
 	switch {

@@ -41,7 +41,10 @@ func (s *Server) filesGetUploadURLExternal(p params) reply {
 	s.seq++
 	f := &upload{id: "F0" + pad8(s.seq), name: name, length: length, altText: p["alt_txt"]}
 	s.uploads = append(s.uploads, f)
-	return okReply(kv{"upload_url", s.URL + "/upload/v1/" + f.id}, kv{"file_id", f.id})
+	// Slack's upload URLs are on its own host, which slack-go trusts with the
+	// token; here it is the host the call came to, which slack-go trusts as the
+	// API's.
+	return okReply(kv{"upload_url", s.base + "/upload/v1/" + f.id}, kv{"file_id", f.id})
 }
 
 // serveUpload takes a file's bytes at its upload URL, raw or as a multipart

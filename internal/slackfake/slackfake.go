@@ -60,6 +60,7 @@ type Server struct {
 	views     []View
 	triggers  map[string]bool // trigger_ids already used: Slack accepts each once
 	uploads   []*upload       // files.getUploadURLExternal on
+	base      string          // the address the call being answered was made to
 
 	conns   []*wsConn
 	acks    map[string]json.RawMessage
