@@ -106,3 +106,20 @@ func TestFilesFollowTheTextOnEveryRoute(t *testing.T) {
 		t.Errorf("%d robot uploads, want 2", n)
 	}
 }
+
+// A file for someone who asked through the intelligent robot goes to them
+// through the app: the robot's response URL takes no files.
+func TestFilesForTheRobotGoThroughTheApp(t *testing.T) {
+	r := newRig(t)
+	chat := qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: robotChat("wrGroup1", "LiQiang"), ReplyURL: r.fake.NewResponseURL()}
+	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Data: testPNG(t)}
+	stop := r.send(qunsu.Message{Chat: chat, Text: "📊 汇总", Files: []qunsu.File{chart}, Key: "robot"})
+	defer stop()
+	if !r.fake.WaitFor(5*time.Second, func() bool { return len(r.fake.AppMessages("LiQiang")) == 2 }) {
+		t.Fatalf("app messages %+v", r.fake.AppMessages("LiQiang"))
+	}
+	got := r.fake.AppMessages("LiQiang")
+	if got[0].Content != "📊 汇总" || got[1].MsgType != "image" || got[1].File == nil || !isTestPNG(got[1].File.Data) {
+		t.Errorf("to LiQiang: %+v", got)
+	}
+}
