@@ -60,8 +60,8 @@ type Store interface {
 	// with openOnly, only those not dissolved, whenever reported.
 	Complaints(ctx context.Context, tenant string, from, to time.Time, openOnly bool) ([]*Complaint, error)
 	// OpenOrReported returns, each once, the complaints reported in [from, to),
-	// oldest first, then the others not dissolved, oldest first: what a
-	// summary of the period covers.
+	// oldest first, then the others not dissolved, oldest first, then the
+	// others closed in [from, to): what a summary of the period covers.
 	OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*Complaint, error)
 	// ClosedIn returns the complaints closed in [from, to) and not reopened
 	// since, by close time: the cases of a monthly report.

@@ -109,3 +109,50 @@ func Period(kind string, now time.Time, loc *time.Location) (from, to time.Time)
 	}
 	return day, day.AddDate(0, 0, 1)
 }
+
+// DayCount is how many complaints were reported and how many closed on a day.
+type DayCount struct {
+	Day         time.Time // the day's start
+	New, Closed int
+}
+
+// DailyCounts counts the complaints reported and closed on each of the days
+// days up to and including the day of now, in loc, oldest first. A complaint
+// counts as closed on the day it was closed, whenever it was reported; one
+// reopened since counts as not closed.
+func DailyCounts(cs []*Complaint, days int, now time.Time, loc *time.Location) []DayCount {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if days <= 0 {
+		return nil
+	}
+	today, _ := Period("today", now, loc)
+	first := today.AddDate(0, 0, -(days - 1))
+	out := make([]DayCount, days)
+	for i := range out {
+		out[i].Day = first.AddDate(0, 0, i)
+	}
+	// The index of t's day, or -1 outside the days.
+	index := func(t time.Time) int {
+		if t.IsZero() || t.Before(first) {
+			return -1
+		}
+		day, _ := Period("today", t, loc)
+		for i := range out {
+			if out[i].Day.Equal(day) {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, c := range cs {
+		if i := index(c.ReportedAt); i >= 0 {
+			out[i].New++
+		}
+		if i := index(c.ClosedAt); i >= 0 {
+			out[i].Closed++
+		}
+	}
+	return out
+}

@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -358,10 +360,22 @@ func (lg *ledger) slackPosts() map[string]int {
 	for _, call := range lg.c.slack.Calls("chat.postMessage") {
 		chans[call.Params["channel"]] = true
 	}
+	data := map[string][]byte{} // file id -> bytes
+	for _, f := range lg.c.slack.Files() {
+		data[f.ID] = f.Data
+	}
 	posts := map[string]int{}
 	for id := range chans {
 		for _, m := range lg.c.slack.Messages(id) {
 			if m.User != slackfake.BotUserID {
+				continue
+			}
+			if len(m.Files) > 0 { // a message's files, shared after its text: known by their bytes
+				var files [][]byte
+				for _, f := range m.Files {
+					files = append(files, data[f])
+				}
+				posts[filesKey(files)]++
 				continue
 			}
 			key, _ := m.MetaPayload["key"].(string)
@@ -369,6 +383,48 @@ func (lg *ledger) slackPosts() map[string]int {
 		}
 	}
 	return posts
+}
+
+// filesKey names the post sharing a message's files on Slack, which carries
+// no metadata: by the files' bytes.
+func filesKey(files [][]byte) string {
+	var parts []string
+	for _, f := range files {
+		parts = append(parts, filePost(f))
+	}
+	return "files: " + strings.Join(parts, ", ")
+}
+
+// matchSlackFiles checks the posts sharing messages' files: one per message
+// with files, none more.
+func matchSlackFiles(t *tally, after []entry, inSnap map[string]bool, posts map[string]int, known map[string]bool) {
+	made, due := map[string]int{}, map[string]int{}
+	seen := map[string]bool{}
+	for _, e := range after {
+		if !wants(slack.Platform, e.m) || len(e.m.Files) == 0 || seen[e.m.Key] {
+			continue
+		}
+		seen[e.m.Key] = true
+		var files [][]byte
+		for _, f := range e.m.Files {
+			files = append(files, f.Data)
+		}
+		key := filesKey(files)
+		known[key] = true
+		made[key]++
+		if inSnap[e.id] {
+			due[key]++
+		}
+	}
+	for key, n := range made {
+		switch got := posts[key]; {
+		case got > n:
+			t.slack.duplicated += got - n
+			t.problem("slack: %s shared %d more time(s)", key, got-n)
+		case got < due[key]:
+			t.problem("slack: %s shared %d time(s), want %d", key, got, due[key])
+		}
+	}
 }
 
 // wants reports whether a platform must post m: an answer goes back to the
@@ -436,6 +492,7 @@ func (lg *ledger) matchSlack(t *tally, after []entry, inSnap map[string]bool, po
 			}
 		}
 	}
+	matchSlackFiles(t, after, inSnap, posts, known)
 	for key, n := range posts {
 		if !known[key] {
 			d.stray += n
@@ -456,18 +513,34 @@ func (lg *ledger) wecomPosts() map[string]map[string]int {
 	}
 	for _, c := range lg.c.wecom.Chats() {
 		for _, m := range c.Messages {
-			add("chat:"+c.ChatID, m.Content)
+			add("chat:"+c.ChatID, wecomContent(m))
 		}
 	}
 	for _, id := range lg.dir.ids {
 		for _, m := range lg.c.wecom.AppMessages(lg.dir.wecom[id]) {
-			add("user:"+lg.dir.wecom[id], m.Content)
+			add("user:"+lg.dir.wecom[id], wecomContent(m))
 		}
 	}
 	for _, m := range lg.c.wecom.RobotMessages(robotKey) {
-		add("hook:managers", m.Content)
+		add("hook:managers", wecomContent(m))
 	}
 	return out
+}
+
+// wecomContent is what a WeCom post holds: its text, or for a picture or a
+// file (a summary's chart) its bytes' filePost.
+func wecomContent(m wecomfake.Sent) string {
+	if m.File != nil {
+		return filePost(m.File.Data)
+	}
+	return m.Content
+}
+
+// filePost stands for a posted file by its bytes: WeCom's picture and file
+// posts carry no text to match.
+func filePost(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "file " + hex.EncodeToString(sum[:8])
 }
 
 // wecomChat is the chat a message goes to on WeCom, as the sender routes it.
@@ -524,6 +597,9 @@ func (lg *ledger) matchWeCom(ctx context.Context, t *tally, after []entry, inSna
 		w := want{e: e, chat: chat}
 		a, _ := lg.render.Parts(ctx, chat, e.m)
 		b, _ := lg.blind.Parts(ctx, chat, e.m)
+		for _, f := range e.m.Files { // each file is a post of its own, after the text
+			a, b = append(a, filePost(f.Data)), append(b, filePost(f.Data))
+		}
 		w.variants = [][]string{a}
 		if !slices.Equal(a, b) {
 			w.variants = append(w.variants, b)

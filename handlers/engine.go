@@ -21,7 +21,8 @@ type Engine struct {
 	Clock   qunsu.Clock
 	Tenants map[string]*qunsu.Settings
 	Log     *slog.Logger
-	Meter   qunsu.Meter // optional: counts commands by word and outcome
+	Meter   qunsu.Meter   // optional: counts commands by word and outcome
+	Charter qunsu.Charter // optional: draws the summary's chart
 	// Monthly writes the monthly report's files (optional: without it the
 	// report is text only).
 	Monthly qunsu.MonthlyWriter

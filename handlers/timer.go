@@ -114,13 +114,14 @@ func (e *Engine) fireJob(ctx context.Context, s *qunsu.Settings, due qunsu.Sched
 		return e.Store.Commit(ctx, ch)
 	}
 	now := e.Clock.Now()
-	text, err := buildSummary(ctx, e, s, "today", due.Due, now, s.Lang)
+	text, files, err := e.summary(ctx, s, "today", due.Due, now, s.Lang)
 	if err != nil {
 		return err
 	}
 	day := due.Due.In(s.Location).Format("2006-01-02")
 	ch.Once = "summary:" + day
 	m := managers(text)
+	m.Files = files
 	m.Tenant, m.At, m.Key = s.Tenant, now, "summary:"+day
 	ch.Messages = []qunsu.Message{m}
 	after := now

@@ -93,11 +93,16 @@ func (s *Store) Complaints(ctx context.Context, tenant string, from, to time.Tim
 }
 
 // OpenOrReported returns, each once, the complaints reported in [from, to)
-// (oldest first), then the others that are not dissolved (oldest first).
+// (oldest first), then the others that are not dissolved (oldest first), then
+// the others closed in [from, to) (dissolved since; by closing time).
 func (s *Store) OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*qunsu.Complaint, error) {
+	if err := s.buildClosed(ctx, tenant); err != nil {
+		return nil, err
+	}
 	pipe := s.rdb.Pipeline()
 	reported := pipe.ZRangeByScore(ctx, allKey(tenant), reportedIn(from, to))
 	open := pipe.ZRange(ctx, openKey(tenant), 0, -1)
+	closed := pipe.ZRangeByScore(ctx, closedKey(tenant), reportedIn(from, to))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("store: complaints: %w", err)
 	}
@@ -106,14 +111,18 @@ func (s *Store) OpenOrReported(ctx context.Context, tenant string, from, to time
 	for _, id := range ids {
 		seen[id] = true
 	}
-	for _, id := range open.Val() {
-		if !seen[id] {
-			ids = append(ids, id)
+	for _, more := range [][]string{open.Val(), closed.Val()} {
+		for _, id := range more {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 	}
 	return s.load(ctx, tenant, ids)
 }
 
+// reportedIn is the score range of [from, to) in an index by time in ms.
 func reportedIn(from, to time.Time) *redis.ZRangeBy {
 	return &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10)}
 }

@@ -60,6 +60,39 @@ func TestOpenOrReportedCoversThePeriodThenTheOpen(t *testing.T) {
 	})
 }
 
+// A complaint reported before the period and closed in it is covered even
+// once dissolved (the summary counts it closed that day); one closed before,
+// or reopened since, is not.
+func TestOpenOrReportedCoversTheClosedOfThePeriod(t *testing.T) {
+	onEach(t, func(t *testing.T, s *store.Store, tenant string) {
+		day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+		closeAt := func(id string, reported, closed time.Time, status qunsu.Status) *qunsu.Complaint {
+			c := commitAt(t, s, tenant, id, reported, qunsu.StatusOpen)
+			c.Version, c.Status, c.ClosedAt = 1, status, closed
+			if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: c}); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		closeAt("QS-20261001-001", day.AddDate(0, -2, 0), day.Add(10*time.Hour), qunsu.StatusDissolved) // closed in the day, dissolved
+		closeAt("QS-20261002-001", day.AddDate(0, -2, 0), day.Add(-time.Hour), qunsu.StatusDissolved)   // closed the day before
+		reopened := closeAt("QS-20261003-001", day.AddDate(0, -2, 0), day.Add(11*time.Hour), qunsu.StatusDissolved)
+		reopened.Version, reopened.Status, reopened.ClosedAt = 2, qunsu.StatusDissolved, time.Time{} // not closed now
+		if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: reopened}); err != nil {
+			t.Fatal(err)
+		}
+		commitAt(t, s, tenant, "QS-20261122-001", day.Add(9*time.Hour), qunsu.StatusOpen)
+
+		got, err := s.OpenOrReported(ctx, tenant, day, day.Add(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"QS-20261122-001", "QS-20261001-001"}; fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+			t.Fatalf("covered %v, want %v", ids(got), want)
+		}
+	})
+}
+
 // Thousands of complaints are read in batches; all come back in order,
 // decoded with their versions, and one whose hash is gone is left out.
 func TestComplaintsReadsManyInOrder(t *testing.T) {

@@ -37,8 +37,8 @@ func lockKey(tenant, platform, key string) string {
 func tryKey(tenant, platform, key string) string { return tag(tenant) + ":try:" + platform + ":" + key }
 func deadKey(tenant, platform string) string     { return tag(tenant) + ":dead:" + platform }
 
-// The complaints closed (in aftercare or dissolved), by close time, for the
-// monthly report; built is set once the index holds those closed before it
+// The complaints closed (in aftercare or dissolved), by close time, for
+// summaries and the monthly report; built is set once the index holds those closed before it
 // existed.
 func closedKey(tenant string) string      { return tag(tenant) + ":closed" }       // zset id -> closed ms
 func closedBuiltKey(tenant string) string { return tag(tenant) + ":closed:built" } // string "1"

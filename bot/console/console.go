@@ -26,16 +26,19 @@ type Stepper interface {
 
 // Console is one terminal session of one tenant.
 type Console struct {
-	Tenant   *qunsu.Settings
-	Handler  qunsu.InboundHandler
-	Outbox   qunsu.Outbox
-	Memory   qunsu.Memory // which complaint cards were shown
-	Timers   Stepper
-	Clock    *SimClock
-	Out      io.Writer
-	Speaker  string               // the default speaker's id
-	Echo     bool                 // print each command before running it (demo, piped input)
-	Prompt   bool                 // print a prompt (interactive terminal)
+	Tenant  *qunsu.Settings
+	Handler qunsu.InboundHandler
+	Outbox  qunsu.Outbox
+	Memory  qunsu.Memory // which complaint cards were shown
+	Timers  Stepper
+	Clock   *SimClock
+	Out     io.Writer
+	Speaker string // the default speaker's id
+	Echo    bool   // print each command before running it (demo, piped input)
+	Prompt  bool   // print a prompt (interactive terminal)
+	// Files is the directory the files posted (charts, reports) are written
+	// to, their paths printed; default DefaultFiles().
+	Files    string
 	chats    map[string]*teamChat // team chats created so far
 	inbound  int
 	consumer string

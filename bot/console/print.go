@@ -1,7 +1,11 @@
 package console
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"qunsu"
@@ -49,6 +53,63 @@ func (c *Console) print(m qunsu.Message) {
 	for _, line := range strings.Split(text, "\n") {
 		fmt.Fprintf(c.Out, "%s %s\n", prefix, line)
 	}
+	for _, f := range m.Files {
+		path, err := c.save(f)
+		if err != nil {
+			fmt.Fprintf(c.Out, "%s 📎 %s 未能保存：%v\n", prefix, f.Name, err)
+			continue
+		}
+		fmt.Fprintf(c.Out, "%s 📎 %s：%s\n", prefix, caption(f), path)
+	}
+}
+
+// DefaultFiles is where the console writes files unless told: qunsu-files in the
+// system's temporary directory.
+func DefaultFiles() string { return filepath.Join(os.TempDir(), "qunsu-files") }
+
+// save writes a posted file into the files directory under its own name; a
+// name taken already (the summary asked for twice in a day) gets a number.
+func (c *Console) save(f qunsu.File) (string, error) {
+	dir := c.Files
+	if dir == "" {
+		dir = DefaultFiles()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	name := filepath.Base(strings.ReplaceAll(f.Name, "\\", "/"))
+	if name == "." || name == "/" || name == ".." {
+		name = "file"
+	}
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for n := 1; n < 1000; n++ {
+		path := filepath.Join(dir, name)
+		if n > 1 {
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d%s", stem, n, ext))
+		}
+		out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, err = out.Write(f.Data)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		return path, err
+	}
+	return "", fmt.Errorf("too many files named %s in %s", name, dir)
+}
+
+// caption is what a file is called in the chat: its title, else its name.
+func caption(f qunsu.File) string {
+	if f.Title != "" {
+		return f.Title
+	}
+	return f.Name
 }
 
 // teamChat is a complaint's team chat as the console shows it.

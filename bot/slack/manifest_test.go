@@ -81,7 +81,8 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 		"conversations.join": "channels:join", "conversations.list": "channels:read",
 		"conversations.history (public)": "channels:history", "conversations.history (private)": "groups:history",
 		"conversations.open": "im:write", "pins.add": "pins:write", "users.info": "users:read",
-		"users.lookupByEmail": "users:read.email",
+		"users.lookupByEmail": "users:read.email", "files.getUploadURLExternal": "files:write",
+		"files.completeUploadExternal": "files:write",
 	} {
 		if !slices.Contains(m.OAuth.Scopes.Bot, scope) {
 			t.Errorf("%s needs scope %s", method, scope)

@@ -198,7 +198,8 @@ func (a *Adapter) directChannel(ctx context.Context, person string) (string, err
 // Deliver posts a message; a complaint's card is posted and pinned the first
 // time and edited in place after (an edit can simply be made again). A post
 // that an interrupted attempt may have made is looked for in the channel's
-// history, by its key, before it is made again.
+// history, by its key, before it is made again. A message's files follow its
+// text, in a second post (see postFiles).
 func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, since time.Time) error {
 	p, err := a.render(ctx, m)
 	if err != nil {
@@ -213,6 +214,12 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 			return classify(a.editCard(ctx, card, m, p))
 		}
 	}
+	if posted, err := a.textPosted(ctx, m); err != nil || posted {
+		if err == nil {
+			err = a.postFiles(ctx, r.Chat, m)
+		}
+		return classify(err)
+	}
 	if !since.IsZero() {
 		ts, found, err := a.findPosted(ctx, r.Chat, m.Key, since)
 		if err != nil {
@@ -223,12 +230,15 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 			if m.Card != "" {
 				return classify(a.keepCard(ctx, m, r.Chat, ts))
 			}
-			return nil
+			return classify(a.afterText(ctx, r.Chat, m))
 		}
 	}
 	ts, err := a.postTo(ctx, r.Chat, m, p)
 	if err == nil && m.Card != "" {
 		err = a.keepCard(ctx, m, r.Chat, ts)
+	}
+	if err == nil {
+		err = a.afterText(ctx, r.Chat, m)
 	}
 	return classify(err)
 }

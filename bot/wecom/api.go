@@ -225,6 +225,8 @@ type (
 		MsgType  string         `json:"msgtype"`
 		Text     *robotText     `json:"text,omitempty"`
 		Markdown *markdownField `json:"markdown,omitempty"`
+		Image    *robotImage    `json:"image,omitempty"`
+		File     *mediaField    `json:"file,omitempty"`
 	}
 	robotText struct {
 		Content       string   `json:"content"`

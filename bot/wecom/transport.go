@@ -291,7 +291,8 @@ func chatIDOf(tenant, complaint string) string {
 	return strings.ToLower(keep(tenant, 32-len(id))) + id
 }
 
-// Deliver posts a message, in parts WeCom takes whole. Each part posted is
+// Deliver posts a message, in parts WeCom takes whole, then its files, one
+// part each (see sendFile). Each part posted is
 // remembered, so a delivery that resumes sends only what is left. WeCom keeps
 // no history to look in, so since is not used: a part WeCom took whose answer
 // was lost is the one thing that can be posted twice. A complaint's card
@@ -321,6 +322,21 @@ func (a *Adapter) Deliver(ctx context.Context, r bot.Route, m qunsu.Message, sin
 			return err
 		}
 		mentioned = nil // people are @-ed once, with the first part
+	}
+	// The files follow, each a part of its own.
+	for j, f := range m.Files {
+		key := partKey(m.Key, len(parts)+j)
+		if _, posted, err := a.memory.Recall(ctx, t, key); err != nil {
+			return err
+		} else if posted {
+			continue
+		}
+		if err := a.sendFile(ctx, r.Chat, f); err != nil {
+			return a.classify(err)
+		}
+		if err := a.recordPart(ctx, key); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"qunsu"
 	"qunsu/bot/console"
 	"qunsu/calendar"
+	"qunsu/chart"
 	"qunsu/config"
 	"qunsu/handlers"
 	"qunsu/monthly"
@@ -29,6 +31,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	nowFlag := fs.String("now", "", "start time of the simulated clock, RFC 3339 (default: now)")
 	as := fs.String("as", "", "default speaker (name or id; default: the first customer-relations head)")
 	tenantID := fs.String("tenant", "", "tenant id (default: the first)")
+	files := fs.String("files", cmp.Or(os.Getenv("QUNSU_FILES"), console.DefaultFiles()), "directory the charts and reports posted are written to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,7 +64,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	// Errors only: refusals and the like are shown in the conversation itself.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	engine := &handlers.Engine{Store: st, Clock: clock, Tenants: map[string]*qunsu.Settings{s.Tenant: s}, Log: log,
-		Monthly: monthly.Writer{}}
+		Monthly: monthly.Writer{}, Charter: chart.Charter{}}
 	poller := &scheduler.Poller{Queue: st, Handler: engine, Clock: clock, Tenants: []string{s.Tenant}, Log: log}
 	if err := scheduler.EnsureJobs(ctx, st, []*qunsu.Settings{s}, now); err != nil {
 		return err
@@ -75,7 +78,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	fmt.Fprintf(stdout, "qunsu 控制台 · %s · %s · 模拟时钟 %s\n", s.Name, where, now.In(s.Location).Format("2006-01-02 15:04"))
 	fmt.Fprintln(stdout, "输入「帮助」查看命令，:help 查看控制台指令，as <姓名>: <命令> 以他人身份发言。")
 	c := &console.Console{Tenant: s, Handler: engine, Outbox: st, Memory: st, Timers: poller, Clock: clock,
-		Out: stdout, Speaker: speaker, Echo: echo, Prompt: interactive}
+		Out: stdout, Speaker: speaker, Echo: echo, Prompt: interactive, Files: *files}
 	return c.Run(ctx, stdin)
 }
 

@@ -16,7 +16,8 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 func play(t *testing.T, now, script string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--now", now}, strings.NewReader(script), &out, false); err != nil {
+	// The charts the console posts go to the test's own directory.
+	if err := run(context.Background(), []string{"--now", now, "--files", t.TempDir()}, strings.NewReader(script), &out, false); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	return out.String()

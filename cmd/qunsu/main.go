@@ -58,13 +58,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 }
 
 const usage = `usage:
-  qunsu [--config FILE] [--now 2026-11-22T09:00:00+08:00] [--as NAME] [--tenant ID]
+  qunsu [--config FILE] [--now 2026-11-22T09:00:00+08:00] [--as NAME] [--tenant ID] [--files DIR]
         the console: type commands, see what the bot posts (:help for directives)
   qunsu demo      a scripted group complaint, from report to close
   qunsu serve [--config FILE]
         the bot for chat platforms: HTTP endpoints on QUNSU_HTTP_ADDR, state in Redis
   qunsu check-config [--config FILE]
-environment: QUNSU_CONFIG (config file), QUNSU_REDIS_URL (Redis; empty: embedded store),
+environment: QUNSU_CONFIG (config file), QUNSU_FILES (where the console writes charts), QUNSU_REDIS_URL (Redis; empty: embedded store),
              QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL, QUNSU_LOG_FORMAT, QUNSU_DEBUG_ADDR (profiler, keep on loopback),
              GOMEMLIMIT (serve's soft heap limit; default 80MiB),
              QUNSU_WECOM_CORP_ID, QUNSU_WECOM_AGENT_ID, QUNSU_WECOM_SECRET, QUNSU_WECOM_TOKEN,

@@ -21,6 +21,7 @@ import (
 	"qunsu/bot/slack"
 	"qunsu/bot/wecom"
 	"qunsu/calendar"
+	"qunsu/chart"
 	"qunsu/config"
 	"qunsu/handlers"
 	"qunsu/metrics"
@@ -113,7 +114,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 	}
 	prom := metrics.New(metrics.Options{CommandName: commandName, Depths: st, Outboxes: outboxes, Log: log})
 	health := newReadiness(prom, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
-	engine := &handlers.Engine{Store: st, Clock: env.clock, Tenants: byID, Log: log, Meter: health, Monthly: monthly.Writer{}}
+	engine := &handlers.Engine{Store: st, Clock: env.clock, Tenants: byID, Log: log, Meter: health,
+		Monthly: monthly.Writer{}, Charter: chart.Charter{}}
 	var inbound qunsu.InboundHandler = engine
 	if env.inbound != nil {
 		inbound = env.inbound(engine)

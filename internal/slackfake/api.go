@@ -82,20 +82,22 @@ type method struct {
 }
 
 var methods = map[string]method{
-	"auth.test":             {botAuth, (*Server).authTest},
-	"conversations.create":  {botAuth, (*Server).conversationsCreate},
-	"conversations.invite":  {botAuth, (*Server).conversationsInvite},
-	"conversations.join":    {botAuth, (*Server).conversationsJoin},
-	"conversations.open":    {botAuth, (*Server).conversationsOpen},
-	"conversations.list":    {botAuth, (*Server).conversationsList},
-	"conversations.history": {botAuth, (*Server).conversationsHistory},
-	"chat.postMessage":      {botAuth, (*Server).chatPostMessage},
-	"chat.update":           {botAuth, (*Server).chatUpdate},
-	"pins.add":              {botAuth, (*Server).pinsAdd},
-	"users.lookupByEmail":   {botAuth, (*Server).usersLookupByEmail},
-	"users.info":            {botAuth, (*Server).usersInfo},
-	"views.open":            {botAuth, (*Server).viewsOpen},
-	"apps.connections.open": {appAuth, (*Server).appsConnectionsOpen},
+	"auth.test":                    {botAuth, (*Server).authTest},
+	"conversations.create":         {botAuth, (*Server).conversationsCreate},
+	"conversations.invite":         {botAuth, (*Server).conversationsInvite},
+	"conversations.join":           {botAuth, (*Server).conversationsJoin},
+	"conversations.open":           {botAuth, (*Server).conversationsOpen},
+	"conversations.list":           {botAuth, (*Server).conversationsList},
+	"conversations.history":        {botAuth, (*Server).conversationsHistory},
+	"chat.postMessage":             {botAuth, (*Server).chatPostMessage},
+	"chat.update":                  {botAuth, (*Server).chatUpdate},
+	"pins.add":                     {botAuth, (*Server).pinsAdd},
+	"users.lookupByEmail":          {botAuth, (*Server).usersLookupByEmail},
+	"users.info":                   {botAuth, (*Server).usersInfo},
+	"views.open":                   {botAuth, (*Server).viewsOpen},
+	"files.getUploadURLExternal":   {botAuth, (*Server).filesGetUploadURLExternal},
+	"files.completeUploadExternal": {botAuth, (*Server).filesCompleteUploadExternal},
+	"apps.connections.open":        {appAuth, (*Server).appsConnectionsOpen},
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -108,6 +110,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	s.base = "http://" + r.Host // where this caller reaches the fake (through a proxy, say)
 	f := s.takeFault(name)
 	var rep reply
 	switch {

@@ -582,6 +582,15 @@ func (s *Server) messageJSON(m *message, withMeta bool) obj {
 	if m.blocks != nil {
 		o = append(o, kv{"blocks", m.blocks})
 	}
+	if len(m.files) > 0 {
+		files := make([]obj, 0, len(m.files))
+		for _, id := range m.files {
+			if u := s.upload(id); u != nil {
+				files = append(files, u.json())
+			}
+		}
+		o = append(o, kv{"files", files}, kv{"upload", true}, kv{"display_as_bot", false})
+	}
 	if withMeta && m.meta != nil {
 		var md struct {
 			EventType    string          `json:"event_type"`

@@ -59,6 +59,8 @@ type Server struct {
 	responses []Response
 	views     []View
 	triggers  map[string]bool // trigger_ids already used: Slack accepts each once
+	uploads   []*upload       // files.getUploadURLExternal on
+	base      string          // the address the call being answered was made to
 
 	conns   []*wsConn
 	acks    map[string]json.RawMessage
@@ -89,6 +91,7 @@ type message struct {
 	meta                    json.RawMessage // {"event_type":…,"event_payload":…} as posted
 	edits                   int
 	editedTS                string
+	files                   []string // ids of the files it shares
 }
 
 type faultSlot struct {
@@ -112,6 +115,7 @@ func New(t testing.TB) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/response/", s.serveResponse)
+	mux.HandleFunc("/upload/v1/", s.serveUpload)
 	mux.HandleFunc("/socket", s.serveSocket)
 	s.hs = httptest.NewServer(mux)
 	s.URL = s.hs.URL
@@ -199,6 +203,7 @@ type Message struct {
 	MetaPayload             map[string]any  // metadata.event_payload
 	Edits                   int             // successful chat.update calls on it
 	ThreadTS                string          // thread_ts it was posted with, "" for a top-level message
+	Files                   []string        // ids of the files it shares (files.completeUploadExternal)
 }
 
 // Messages returns the messages of channel, oldest first, with their current content
@@ -222,6 +227,7 @@ func (m *message) public() Message {
 		Blocks:   slices.Clone(m.blocks),
 		Edits:    m.edits,
 		ThreadTS: m.threadTS,
+		Files:    slices.Clone(m.files),
 	}
 	if m.meta != nil {
 		var md struct {

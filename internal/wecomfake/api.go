@@ -38,6 +38,11 @@ var errText = map[int]string{
 	40001: "invalid credential",
 	40003: "invalid userid",
 	40008: "invalid message type",
+	40004: "invalid media type",
+	40005: "invalid file type",
+	40006: "invalid file size",
+	40007: "invalid media_id",
+	40009: "invalid image size",
 	40013: "invalid corpid",
 	40014: "invalid access_token",
 	40032: "invalid userid list size",
@@ -51,6 +56,7 @@ var errText = map[int]string{
 	41016: "title missing",
 	41033: "description missing",
 	42001: "access_token expired",
+	44001: "empty media data",
 	44004: "empty content",
 	45002: "content size out of limit",
 	45009: "api freq out of limit",
@@ -98,6 +104,7 @@ func (s *Server) failReply(code int, detail string, fields ...kv) reply {
 // request is what a handler needs of the HTTP request.
 type request struct {
 	method string
+	ctype  string // Content-Type
 	query  url.Values
 	raw    []byte
 	now    time.Time
@@ -125,7 +132,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail[r.URL.Path] = codes[1:]
 		rep = s.failReply(codes[0], "")
 	} else {
-		rep = s.route(r.URL.Path, request{method: r.Method, query: r.URL.Query(), raw: raw, now: now})
+		rep = s.route(r.URL.Path, request{method: r.Method, ctype: r.Header.Get("Content-Type"), query: r.URL.Query(), raw: raw, now: now})
 		if s.drop[r.URL.Path] > 0 {
 			s.drop[r.URL.Path]--
 			drop = true
@@ -158,6 +165,8 @@ func (s *Server) route(path string, r request) reply {
 		return s.webhookSend(r)
 	case "/cgi-bin/aibot/response":
 		return s.aibotResponse(r)
+	case "/cgi-bin/webhook/upload_media":
+		return s.webhookUploadMedia(r)
 	}
 	handlers := map[string]func(request) reply{
 		"/cgi-bin/message/send":   s.messageSend,
@@ -166,6 +175,7 @@ func (s *Server) route(path string, r request) reply {
 		"/cgi-bin/appchat/get":    s.appchatGet,
 		"/cgi-bin/appchat/send":   s.appchatSend,
 		"/cgi-bin/user/get":       s.userGet,
+		"/cgi-bin/media/upload":   s.mediaUpload,
 	}
 	h, ok := handlers[path]
 	if !ok {

@@ -84,6 +84,8 @@ type sendReq struct {
 	Text                   *content        `json:"text"`
 	Markdown               *content        `json:"markdown"`
 	TextCard               *textCard       `json:"textcard"`
+	Image                  *mediaRef       `json:"image"`
+	File                   *mediaRef       `json:"file"`
 	EnableDuplicateCheck   int             `json:"enable_duplicate_check"`
 	DuplicateCheckInterval int             `json:"duplicate_check_interval"`
 }
@@ -99,7 +101,7 @@ func (s *Server) messageSend(r request) reply {
 	if code := checkAgent(req.AgentID); code != 0 {
 		return s.failReply(code, "")
 	}
-	msg, rep, ok := s.message(req.MsgType, req.Text, req.Markdown, req.TextCard, true)
+	msg, rep, ok := s.anyMessage(req.MsgType, req.Text, req.Markdown, req.TextCard, req.Image, req.File, true, r.now)
 	if !ok {
 		return rep
 	}
@@ -168,6 +170,18 @@ func checkAgent(raw json.RawMessage) int {
 		return 40056
 	}
 	return 0
+}
+
+// anyMessage validates a message of the app: an image or a file (by
+// media_id), else as message does.
+func (s *Server) anyMessage(msgtype string, text, md *content, card *textCard, image, file *mediaRef, truncText bool, now time.Time) (Sent, reply, bool) {
+	switch msgtype {
+	case "image":
+		return s.mediaMessage(msgtype, image, now)
+	case "file":
+		return s.mediaMessage(msgtype, file, now)
+	}
+	return s.message(msgtype, text, md, card, truncText)
 }
 
 // message validates the content of a text, markdown or textcard message.
@@ -415,6 +429,8 @@ type chatSendReq struct {
 	Text     *content  `json:"text"`
 	Markdown *content  `json:"markdown"`
 	TextCard *textCard `json:"textcard"`
+	Image    *mediaRef `json:"image"`
+	File     *mediaRef `json:"file"`
 }
 
 // appchatSend answers POST /cgi-bin/appchat/send (/90248). Members who got
@@ -429,7 +445,7 @@ func (s *Server) appchatSend(r request) reply {
 	if !ok {
 		return rep
 	}
-	msg, rep, ok := s.message(req.MsgType, req.Text, req.Markdown, req.TextCard, false)
+	msg, rep, ok := s.anyMessage(req.MsgType, req.Text, req.Markdown, req.TextCard, req.Image, req.File, false, r.now)
 	if !ok {
 		return rep
 	}
@@ -458,8 +474,10 @@ type robotReq struct {
 		MentionedList       []string `json:"mentioned_list"`
 		MentionedMobileList []string `json:"mentioned_mobile_list"`
 	} `json:"text"`
-	Markdown   *content `json:"markdown"`
-	MarkdownV2 *content `json:"markdown_v2"`
+	Markdown   *content    `json:"markdown"`
+	MarkdownV2 *content    `json:"markdown_v2"`
+	Image      *robotImage `json:"image"`
+	File       *mediaRef   `json:"file"`
 }
 
 // mentionTag is the <@userid> extension text and markdown accept (/99110).
@@ -499,10 +517,16 @@ func (s *Server) webhookSend(r request) reply {
 			return s.failReply(40058, req.MsgType+".content exceed max length 4096")
 		}
 		msg = Sent{MsgType: req.MsgType, Content: md.Content}
+	case "image", "file":
+		var rep reply
+		var ok bool
+		if msg, rep, ok = s.robotMedia(r.query.Get("key"), req.MsgType, req.Image, req.File, r.now); !ok {
+			return rep
+		}
 	default:
 		return s.failReply(40008, "")
 	}
-	if msg.MsgType != "markdown_v2" {
+	if msg.MsgType == "text" || msg.MsgType == "markdown" {
 		for _, m := range mentionTag.FindAllStringSubmatch(msg.Content, -1) {
 			if !slices.Contains(msg.Mentioned, m[1]) {
 				msg.Mentioned = append(msg.Mentioned, m[1])

@@ -60,6 +60,7 @@ type Server struct {
 	respURLs  map[string]*responseCode // response_code -> state
 	responses []Sent
 	dropped   int
+	media     []*media // uploaded, in order
 }
 
 type token struct {
@@ -103,7 +104,8 @@ type Chat struct {
 // Sent is one message as delivered. Content is the markdown or text
 // content, or a textcard's title+"\n"+description.
 type Sent struct {
-	MsgType, Content string
+	MsgType, Content string // Content: an image's or file's name
+	File             *Media // an image or file message's file
 	Mentioned        []string
 	At               time.Time
 }
