@@ -88,7 +88,7 @@ func TestMonthlyReport(t *testing.T) {
 		}
 	}
 	wantTallies("by grade", m.ByGrade, []qunsu.Tally{
-		{Key: "ordinary", Reported: 1}, {Key: "general", Reported: 1, Group: 1, Closed: 1},
+		{Key: "ordinary", Reported: 1}, {Key: "ordinary_major"}, {Key: "general", Reported: 1, Group: 1, Closed: 1},
 		{Key: "major", Closed: 1}, {Key: "crisis", Reported: 1, Group: 1}})
 	wantTallies("by category", m.ByCategory, []qunsu.Tally{
 		{Key: "engineering", Closed: 1}, {Key: "design"}, {Key: "sales"},
