@@ -259,7 +259,7 @@ func summaryEndToEnd(t *testing.T, r *rig, s *qunsu.Settings, p *serveproc.Proc,
 			t.Fatalf("/qunsu 汇总 %s: no answer in the managers' channel within a minute\n%s", k.word, serveproc.Tail(p.LogPath, 20))
 		}
 		took = append(took, time.Since(start))
-		text = got[len(got)-1].Text
+		text = got[before].Text // the summary; its chart is shared after it
 		// The sender posts to a channel at most once a second: wait it out, so
 		// the next run measures the summary, not the pacing.
 		time.Sleep(postInterval)
