@@ -238,3 +238,46 @@ func TestRoutingRunsChatsAtOnceAndEachChatInOrder(t *testing.T) {
 		}
 	}
 }
+
+// Thousands of chats, each with a message waiting its turn (a reminder posted,
+// the card's edit a second later, across every complaint after downtime): the
+// waiting messages are kept whole only up to a bound shared by all chats, the
+// rest as ids, so memory does not grow with their size.
+func TestWaitingMessagesAreKeptWholeUpToABound(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	const chats = 3000
+	big := strings.Repeat("长", 4000) // 12 KB
+	var msgs []qunsu.Message
+	for i := range chats {
+		chat := fmt.Sprintf("chat-%d", i)
+		waiting := msg(chat, fmt.Sprintf("w%d", i))
+		waiting.Text = big
+		msgs = append(msgs, msg(chat, fmt.Sprintf("k%d", i)), waiting)
+	}
+	for start := 0; start < len(msgs); start += 500 {
+		enqueue(t, s, tenant, msgs[start:start+500]...)
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p := &paced{} // each chat's second post waits an hour
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &bot.Sender{Platform: "fake", Outbox: s, Transport: p, Tenants: []string{tenant}, Consumer: "c1",
+		Poll: 50 * time.Millisecond, Posting: 64}
+	done := make(chan struct{})
+	go func() { snd.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "every chat's first post", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.posted == chats
+	})
+	time.Sleep(200 * time.Millisecond) // the last batch's waiting messages reach their lanes
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	// Kept whole, the waiting messages alone would be 36 MB.
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 24<<20 {
+		t.Errorf("the heap grew by %d MB for %d chats with a 12 KB message waiting each", grown>>20, chats)
+	}
+}

@@ -72,6 +72,7 @@ type Sender struct {
 	mu       sync.Mutex
 	inflight map[string]bool  // outbox entries handed to a lane
 	lanes    map[string]*lane // per tenant and chat
+	whole    int              // jobs queued whole in all lanes (see sendersWhole)
 	quit     <-chan struct{}  // Stop or ctx's end
 	stopOnce sync.Once
 	stopBy   time.Time // a stopping sender waits for no chat's turn past this
@@ -109,6 +110,12 @@ type lane struct {
 // chat paced at a post a second that is handed thousands (one boss told of
 // every overdue task) neither holds up the other chats nor fills memory.
 const laneWhole = 32
+
+// sendersWhole is how many queued messages all lanes of a sender keep whole
+// together: after downtime thousands of chats each get a reminder and a card
+// at once, and kept whole they alone would take most of the memory a process
+// has. The rest wait as ids, read again when their turn comes.
+const sendersWhole = 1024
 
 // idleLane is how long a lane with nothing to do lives on.
 const idleLane = time.Minute
@@ -362,8 +369,9 @@ func (s *Sender) enqueue(ctx context.Context, j job, wg *sync.WaitGroup) {
 		}()
 	}
 	l.pending++ // from here on the lane stays until this job is done
-	if len(l.queue) < laneWhole && len(l.later) == 0 {
+	if len(l.queue) < laneWhole && len(l.later) == 0 && s.whole < sendersWhole {
 		l.queue = append(l.queue, j)
+		s.whole++
 	} else {
 		l.later = append(l.later, j.env.ID)
 	}
@@ -379,6 +387,13 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// queued reports whether the lane has a job to take.
+func (s *Sender) queued(l *lane) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(l.queue)+len(l.later) > 0
+}
+
 // take returns the lane's next job, if it has one.
 func (s *Sender) take(l *lane) (job, bool) {
 	s.mu.Lock()
@@ -388,6 +403,7 @@ func (s *Sender) take(l *lane) (job, bool) {
 		j := l.queue[0]
 		l.queue[0] = job{}
 		l.queue = l.queue[1:]
+		s.whole--
 		return j, true
 	case len(l.later) > 0:
 		id := l.later[0]
@@ -424,6 +440,18 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 	for {
 		if draining && s.retire(key, l) {
 			return
+		}
+		// The chat's turn is waited for with the next message still queued, so
+		// that it counts against sendersWhole (or stays an id) meanwhile.
+		if wait := time.Until(l.next); wait > 0 && !draining && s.queued(l) {
+			pause := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+			case <-pause.C:
+			case <-quit:
+				quit, draining = nil, true
+			}
+			pause.Stop()
 		}
 		if j, ok := s.take(l); ok && ctx.Err() == nil {
 			if j.idOnly {
