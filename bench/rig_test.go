@@ -201,17 +201,22 @@ func profile(t *testing.T, p *serveproc.Proc, what string, secs int) (wait func(
 	}
 	done := make(chan struct{})
 	go func() {
-		// What every goroutine waits on, a third of the way in.
+		// What every goroutine waits on, and what the heap holds, a third of
+		// the way in.
 		time.Sleep(time.Duration(secs) * time.Second / 3)
-		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/goroutine?debug=1", addr))
-		if err != nil {
-			return
+		save := func(path, file string) {
+			res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/%s", addr, path))
+			if err != nil {
+				return
+			}
+			defer res.Body.Close()
+			if f, err := os.Create(filepath.Join(*pprofDir, what+file)); err == nil {
+				io.Copy(f, res.Body)
+				f.Close()
+			}
 		}
-		defer res.Body.Close()
-		if f, err := os.Create(filepath.Join(*pprofDir, what+"-goroutines.txt")); err == nil {
-			io.Copy(f, res.Body)
-			f.Close()
-		}
+		save("goroutine?debug=1", "-goroutines.txt")
+		save("heap", "-heap.pprof")
 	}()
 	go func() {
 		defer close(done)

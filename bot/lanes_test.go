@@ -281,3 +281,34 @@ func TestWaitingMessagesAreKeptWholeUpToABound(t *testing.T) {
 		t.Errorf("the heap grew by %d MB for %d chats with a 12 KB message waiting each", grown>>20, chats)
 	}
 }
+
+// slowChat is a platform whose chats take a post every 400 ms.
+type slowChat struct{ *platform }
+
+func (p slowChat) Route(ctx context.Context, m qunsu.Message) (bot.Route, bool, error) {
+	return bot.Route{Chat: m.Chat.ID, Every: 400 * time.Millisecond}, true, nil
+}
+
+// A lane with nothing to do ends soon, so that thousands of chats touched once
+// do not keep a goroutine each, but never before its chat's turn: a message
+// that comes meanwhile still waits for the chat's pace.
+func TestIdleLaneKeepsItsChatsPace(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	p := slowChat{newPlatform()}
+	ctx, cancel := context.WithCancel(context.Background())
+	snd := &bot.Sender{Platform: "fake", Outbox: s, Transport: p, Tenants: []string{tenant}, Consumer: "c1",
+		Poll: 10 * time.Millisecond, LaneIdle: 20 * time.Millisecond}
+	done := make(chan struct{})
+	go func() { snd.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	enqueue(t, s, tenant, msg("chat", "first"))
+	waitFor(t, "the first post", func() bool { return p.count("first") == 1 })
+	time.Sleep(150 * time.Millisecond) // idle far longer than LaneIdle
+	enqueue(t, s, tenant, msg("chat", "second"))
+	waitFor(t, "the second post", func() bool { return p.count("second") == 1 })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if gap := p.at["chat"][1].Sub(p.at["chat"][0]); gap < 400*time.Millisecond {
+		t.Errorf("the second post came %v after the first; the chat takes one every 400ms", gap)
+	}
+}

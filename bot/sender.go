@@ -55,9 +55,14 @@ type Sender struct {
 	// Keep is how long the outbox keeps what every platform has finished
 	// with, for inspection (default 1h); older entries are trimmed now and
 	// then, so that the outbox does not grow for ever.
-	Keep  time.Duration
-	Log   *slog.Logger
-	Meter qunsu.Meter // optional
+	Keep time.Duration
+	// LaneIdle is how long a chat's lane with nothing to do lives on (default
+	// 5s), and never before the chat's turn has come, so that a new lane does
+	// not post too soon. Short: after downtime ten thousand chats get a post or
+	// two each, and every lane that lingers keeps its goroutine's stack.
+	LaneIdle time.Duration
+	Log      *slog.Logger
+	Meter    qunsu.Meter // optional
 	// Stop, when closed, ends Run gracefully: the outbox is read once more
 	// (what was written while the rest of the process stopped), the messages
 	// handed to chats' lanes are posted while their turn comes soon (within
@@ -117,8 +122,9 @@ const laneWhole = 32
 // has. The rest wait as ids, read again when their turn comes.
 const sendersWhole = 1024
 
-// idleLane is how long a lane with nothing to do lives on.
-const idleLane = time.Minute
+// idleLane is how long a lane with nothing to do lives on by default (see
+// Sender.LaneIdle).
+const idleLane = 5 * time.Second
 
 // stopPatience is how long a stopping sender waits for chats' turns (their
 // pace, a rate limit) to post what its lanes hold.
@@ -145,6 +151,9 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 	if s.Posting <= 0 {
 		s.Posting = 16
+	}
+	if s.LaneIdle <= 0 {
+		s.LaneIdle = idleLane
 	}
 	s.slots = make(chan struct{}, s.Posting)
 	if s.Log == nil {
@@ -434,11 +443,11 @@ func (s *Sender) reread(ctx context.Context, j job) (job, bool) {
 // runLane posts a chat's messages one by one, and ends when idle, or when
 // stopping once it has gone through what it was handed.
 func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
-	timer := time.NewTimer(idleLane)
+	timer := time.NewTimer(s.LaneIdle)
 	defer timer.Stop()
 	quit, draining := s.quit, false
 	for {
-		if draining && s.retire(key, l) {
+		if draining && s.retire(key, l, true) {
 			return
 		}
 		// The chat's turn is waited for with the next message still queued, so
@@ -464,7 +473,7 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 			delete(s.inflight, j.env.ID)
 			l.pending--
 			s.mu.Unlock()
-			timer.Reset(idleLane)
+			timer.Reset(s.LaneIdle)
 			continue
 		}
 		select {
@@ -472,21 +481,23 @@ func (s *Sender) runLane(ctx context.Context, key string, l *lane) {
 			return
 		case <-l.wake:
 		case <-timer.C:
-			if s.retire(key, l) {
+			if s.retire(key, l, false) {
 				return
 			}
-			timer.Reset(idleLane)
+			timer.Reset(s.LaneIdle)
 		case <-quit:
 			quit, draining = nil, true
 		}
 	}
 }
 
-// retire ends a lane that has nothing handed to it; it reports whether it did.
-func (s *Sender) retire(key string, l *lane) bool {
+// retire ends a lane that has nothing handed to it and whose chat's turn has
+// come (a stopping sender's lane need not wait for its turn); it reports
+// whether it did.
+func (s *Sender) retire(key string, l *lane, stopping bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l.pending > 0 {
+	if l.pending > 0 || (!stopping && time.Now().Before(l.next)) {
 		return false
 	}
 	delete(s.lanes, key)
