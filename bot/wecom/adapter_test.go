@@ -320,6 +320,8 @@ func TestChatIDInUse(t *testing.T) {
 	if !r.fake.WaitFor(5*time.Second, func() bool { c, ok := r.fake.Chat(next); return ok && len(c.Messages) == 1 }) {
 		t.Fatalf("no chat of its own for QS-20261122-002: %+v", r.fake.Chats())
 	}
+	// Chats are served at once: the other post may come a moment later.
+	r.fake.WaitFor(5*time.Second, func() bool { c, _ := r.fake.Chat(ours); return len(c.Messages) > 0 })
 	c, _ := r.fake.Chat(ours)
 	if len(c.Messages) != 1 || strings.Join(c.Members, ",") != "ZhangWei,LiQiang,WangFang" {
 		t.Errorf("the interrupted chat: %+v", c)
