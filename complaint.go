@@ -132,6 +132,9 @@ type Complaint struct {
 	Cause      string        `json:"cause,omitempty"`      // 原因, of the case write-up (G §6.3-2, §6.4-3)
 	Prevention string        `json:"prevention,omitempty"` // 预防措施, of the case write-up
 	Version    int64         `json:"version"`
+	// Partial marks a complaint read for a report, without its team, origin
+	// and grading reasons: the store refuses to save it.
+	Partial bool `json:"-"`
 }
 
 // Facts returns the grading inputs of the complaint at now.

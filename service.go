@@ -61,7 +61,9 @@ type Store interface {
 	Complaints(ctx context.Context, tenant string, from, to time.Time, openOnly bool) ([]*Complaint, error)
 	// OpenOrReported returns, each once, the complaints reported in [from, to),
 	// oldest first, then the others not dissolved, oldest first, then the
-	// others closed in [from, to): what a summary of the period covers.
+	// others closed in [from, to): what a summary of the period covers. They
+	// come Partial (without team, origin and grading reasons), never to be
+	// saved.
 	OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*Complaint, error)
 	// ClosedIn returns the complaints closed in [from, to) and not reopened
 	// since, by close time: the cases of a monthly report.

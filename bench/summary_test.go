@@ -260,8 +260,10 @@ func summaryEndToEnd(t *testing.T, r *rig, s *qunsu.Settings, p *serveproc.Proc,
 		}
 		took = append(took, time.Since(start))
 		text = got[before].Text // the summary; its chart is shared after it
-		// The sender posts to a channel at most once a second: wait it out, so
-		// the next run measures the summary, not the pacing.
+		// The chart follows, and the sender posts to a channel at most once a
+		// second: wait both out, so the next run measures the summary, not the
+		// pacing.
+		waitUntil(10*time.Second, time.Millisecond, func() bool { return len(r.slack.Messages(managersChan)) > before+1 })
 		time.Sleep(postInterval)
 	}
 	return took, slackText(text)

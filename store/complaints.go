@@ -65,6 +65,9 @@ func decode(v, j any) (*qunsu.Complaint, error) {
 	return decodeJSON(v, []byte(js))
 }
 
+// decoder decodes a complaint's JSON and version.
+type decoder func(v any, js []byte) (*qunsu.Complaint, error)
+
 // decodeJSON decodes a complaint's JSON and version.
 func decodeJSON(v any, js []byte) (*qunsu.Complaint, error) {
 	var c qunsu.Complaint
@@ -74,6 +77,34 @@ func decodeJSON(v any, js []byte) (*qunsu.Complaint, error) {
 	vs, _ := v.(string)
 	c.Version, _ = strconv.ParseInt(vs, 10, 64)
 	return &c, nil
+}
+
+// forReport decodes a complaint without what no summary or report shows: its
+// team, the chat it came from and the reasons of its grade. Ten thousand open
+// complaints read for a summary take that much less memory.
+type forReport struct {
+	*qunsu.Complaint
+	Team       skipped `json:"team"`
+	Origin     skipped `json:"origin"`
+	Assessment skipped `json:"assessment"`
+}
+
+// skipped is a JSON value not decoded.
+type skipped struct{}
+
+func (*skipped) UnmarshalJSON([]byte) error { return nil }
+
+// decodeForReport decodes a complaint for a report (forReport); it is marked
+// Partial, so that it can never be saved.
+func decodeForReport(v any, js []byte) (*qunsu.Complaint, error) {
+	r := forReport{Complaint: &qunsu.Complaint{}}
+	if err := fastjson.Unmarshal(js, &r); err != nil {
+		return nil, fmt.Errorf("store: decode complaint: %w", err)
+	}
+	vs, _ := v.(string)
+	r.Version, _ = strconv.ParseInt(vs, 10, 64)
+	r.Partial = true
+	return r.Complaint, nil
 }
 
 // Complaints returns complaints reported in [from, to), or with openOnly all
@@ -119,7 +150,7 @@ func (s *Store) OpenOrReported(ctx context.Context, tenant string, from, to time
 			}
 		}
 	}
-	return s.load(ctx, tenant, ids)
+	return s.loadForReport(ctx, tenant, ids)
 }
 
 // reportedIn is the score range of [from, to) in an index by time in ms.
@@ -136,6 +167,16 @@ const loadBatch = 256
 // The JSON is decoded on every core: with thousands of complaints (a summary)
 // decoding is most of the time taken.
 func (s *Store) load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
+	return s.loadAs(ctx, tenant, ids, decodeJSON)
+}
+
+// loadForReport is load for summaries and reports, which read every open
+// complaint at once: what none of them shows is left out (decodeForReport).
+func (s *Store) loadForReport(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
+	return s.loadAs(ctx, tenant, ids, decodeForReport)
+}
+
+func (s *Store) loadAs(ctx context.Context, tenant string, ids []string, decode decoder) ([]*qunsu.Complaint, error) {
 	out := make([]*qunsu.Complaint, 0, len(ids))
 	for start := 0; start < len(ids); start += loadBatch {
 		batch := ids[start:min(start+loadBatch, len(ids))]
@@ -147,7 +188,7 @@ func (s *Store) load(ctx context.Context, tenant string, ids []string) ([]*qunsu
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("store: complaints: %w", err)
 		}
-		decoded, err := decodeAll(cmds, min(runtime.GOMAXPROCS(0), (len(cmds)+63)/64))
+		decoded, err := decodeAll(cmds, min(runtime.GOMAXPROCS(0), (len(cmds)+63)/64), decode)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +203,7 @@ func (s *Store) load(ctx context.Context, tenant string, ids []string) ([]*qunsu
 
 // decodeAll decodes HMGET v j replies with workers goroutines (at least
 // one); a complaint not found is nil.
-func decodeAll(cmds []*redis.SliceCmd, workers int) ([]*qunsu.Complaint, error) {
+func decodeAll(cmds []*redis.SliceCmd, workers int, decode decoder) ([]*qunsu.Complaint, error) {
 	out := make([]*qunsu.Complaint, len(cmds))
 	errs := make([]error, max(workers, 1))
 	var wg sync.WaitGroup
@@ -178,7 +219,7 @@ func decodeAll(cmds []*redis.SliceCmd, workers int) ([]*qunsu.Complaint, error) 
 				}
 				js, _ := vals[1].(string)
 				buf = append(buf[:0], js...)
-				if out[i], errs[w] = decodeJSON(vals[0], buf); errs[w] != nil {
+				if out[i], errs[w] = decode(vals[0], buf); errs[w] != nil {
 					return
 				}
 			}
@@ -239,6 +280,9 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		Unschedule: []string{}, Messages: [][2]string{}, Roles: []string{}}
 	id := "_"
 	if c := ch.Complaint; c != nil {
+		if c.Partial {
+			return fmt.Errorf("store: commit: complaint %s was read for a report, without its team: not saved", c.ID)
+		}
 		id = c.ID
 		saved := *c
 		saved.Version = c.Version + 1

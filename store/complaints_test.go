@@ -139,3 +139,35 @@ func TestComplaintsReadsManyInOrder(t *testing.T) {
 		}
 	}
 }
+
+// Complaints read for a report come without what no report shows (the team,
+// the origin chat, the grading reasons), and can never be saved back: a
+// change built on one would lose the team.
+func TestComplaintsReadForAReportAreNeverSaved(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	c := &qunsu.Complaint{Tenant: tenant, ID: "QS-20261122-001", Status: qunsu.StatusOpen, ReportedAt: at,
+		Report:     qunsu.Report{Project: "翡翠湾", Households: 35},
+		Origin:     qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: "slack", ID: "C1"},
+		Assessment: qunsu.Assessment{Grade: "major", Reasons: []qunsu.Reason{{Field: "households", Value: 35}}},
+		Team:       []qunsu.Member{{Person: "zhangwei", Role: "cr_head"}}}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: c}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OpenOrReported(ctx, tenant, at.Add(-time.Hour), at.Add(time.Hour))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("read %d, %v", len(got), err)
+	}
+	r := got[0]
+	if r.Households != 35 || r.Version != 1 || len(r.Team) != 0 || r.Origin.ID != "" || len(r.Assessment.Reasons) != 0 {
+		t.Errorf("read for a report as %+v", r)
+	}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: r}); err == nil {
+		t.Fatal("a complaint read for a report was saved")
+	}
+	full, err := s.Complaint(ctx, tenant, c.ID)
+	if err != nil || len(full.Team) != 1 || full.Version != 1 {
+		t.Fatalf("the stored complaint: %+v, %v", full, err)
+	}
+}
