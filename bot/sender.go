@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"qunsu"
+	"qunsu/internal/keyed"
 )
 
 // Route is where a message goes on a platform.
@@ -279,32 +280,11 @@ type routed struct {
 // inviting people happen once and in the order written.
 func (s *Sender) routeAll(ctx context.Context, tenant string, batch []qunsu.Envelope) []routed {
 	out := make([]routed, len(batch))
-	var groups [][]int
-	index := map[string]int{}
-	for i, env := range batch {
-		key := chatKey(env.Message.Chat)
-		g, ok := index[key]
-		if !ok {
-			g = len(groups)
-			index[key] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], i)
-	}
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, s.Posting)
-	for _, g := range groups {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			for _, i := range g {
-				r := &out[i]
-				r.route, r.ok, r.err = s.route(ctx, tenant, batch[i])
-			}
-		}()
-	}
-	wg.Wait()
+	chat := func(env qunsu.Envelope) string { return chatKey(env.Message.Chat) }
+	keyed.Run(batch, chat, s.Posting, func(i int, env qunsu.Envelope) {
+		r := &out[i]
+		r.route, r.ok, r.err = s.route(ctx, tenant, env)
+	})
 	return out
 }
 

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"qunsu"
+	"qunsu/internal/keyed"
 )
 
 // Poller claims due timers and fires them. Between rounds it sleeps until the
@@ -109,36 +109,16 @@ func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) 
 // Workers), those of one complaint in the order claimed, and returns how many
 // fired.
 func (p *Poller) fire(ctx context.Context, tenant string, due []qunsu.Scheduled) int {
-	var byComplaint [][]qunsu.Scheduled
-	index := map[string]int{}
-	for _, d := range due {
-		i, ok := index[d.Complaint]
-		if !ok {
-			i = len(byComplaint)
-			index[d.Complaint] = i
-			byComplaint = append(byComplaint, nil)
-		}
-		byComplaint[i] = append(byComplaint[i], d)
-	}
 	var fired atomic.Int64
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, p.Workers)
-	for _, timers := range byComplaint {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			for _, d := range timers {
-				if err := p.Handler.Fire(ctx, tenant, d); err != nil {
-					p.Log.Error("timer failed", "tenant", tenant, "complaint", d.Complaint, "timer", d.Member(), "err", err)
-					continue
-				}
-				p.Meter.TimerFired(p.Clock.Now().Sub(d.Due))
-				fired.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
+	complaint := func(d qunsu.Scheduled) string { return d.Complaint }
+	keyed.Run(due, complaint, p.Workers, func(_ int, d qunsu.Scheduled) {
+		if err := p.Handler.Fire(ctx, tenant, d); err != nil {
+			p.Log.Error("timer failed", "tenant", tenant, "complaint", d.Complaint, "timer", d.Member(), "err", err)
+			return
+		}
+		p.Meter.TimerFired(p.Clock.Now().Sub(d.Due))
+		fired.Add(1)
+	})
 	return int(fired.Load())
 }
 
