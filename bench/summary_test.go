@@ -106,6 +106,7 @@ func benchSummary(t *testing.T, sc scale) {
 	if !*full {
 		e2eRuns = 1
 	}
+	defer profile(t, p, "summaries", 15)()
 	for _, k := range kinds {
 		took, text := summaryEndToEnd(t, r, s, p, k, e2eRuns)
 		k.check(t, text, sc.complaints)

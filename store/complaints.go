@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +106,37 @@ func decodeForReport(v any, js []byte) (*qunsu.Complaint, error) {
 	vs, _ := v.(string)
 	r.Version, _ = strconv.ParseInt(vs, 10, 64)
 	r.Partial = true
+	detach(reflect.ValueOf(r.Complaint).Elem())
 	return r.Complaint, nil
+}
+
+// detach copies the strings of v out of the buffer they were decoded from:
+// goccy/go-json's strings point into its copy of the whole JSON, which stays
+// in memory while any one of them does, and a report holds thousands of
+// complaints. Maps are left alone: the only ones, texts, are shared
+// (qunsu.Text), so each keeps one buffer at most.
+func detach(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(strings.Clone(v.String()))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			detach(v.Elem())
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() {
+				detach(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			detach(v.Index(i))
+		}
+	}
 }
 
 // Complaints returns complaints reported in [from, to), or with openOnly all

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -170,4 +171,38 @@ func TestComplaintsReadForAReportAreNeverSaved(t *testing.T) {
 	if err != nil || len(full.Team) != 1 || full.Version != 1 {
 		t.Fatalf("the stored complaint: %+v, %v", full, err)
 	}
+}
+
+// Complaints read for a report keep only what they hold, not the whole JSON
+// they were decoded from: ten thousand open complaints are read at once.
+func TestComplaintsReadForAReportHoldOnlyTheirOwnStrings(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	const n = 2000
+	var team []qunsu.Member // about 4 KB of JSON that no report reads
+	for i := range 40 {
+		team = append(team, qunsu.Member{Person: fmt.Sprintf("person-%03d-with-a-long-name", i), Role: "function_head"})
+	}
+	for i := range n {
+		c := &qunsu.Complaint{Tenant: tenant, ID: fmt.Sprintf("QS-20261122-%04d", i), Status: qunsu.StatusOpen,
+			ReportedAt: at, Report: qunsu.Report{Project: "翡翠湾", Households: 35}, Team: team}
+		if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got, err := s.OpenOrReported(ctx, tenant, at.Add(-time.Hour), at.Add(time.Hour))
+	if err != nil || len(got) != n {
+		t.Fatalf("read %d, %v", len(got), err)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n; per > 2000 {
+		t.Errorf("each complaint read for a report holds %d bytes; its JSON is about 4.5 KB, what it keeps far less", per)
+	}
+	runtime.KeepAlive(got)
 }
