@@ -246,7 +246,10 @@ func TestTokenExpiryAndBusyErrors(t *testing.T) {
 func TestMemberLimitHoldsMessagesBack(t *testing.T) {
 	r := newRig(t)
 	saved := appPerMinute
-	appPerMinute = limit("app", 30, 2*time.Second)
+	// A minute at the fake's pace (2 s here is a minute there), with a margin
+	// as windowMargin gives one: here 200 ms, 6 s there, since a post delayed
+	// 100 ms on a loaded machine is 3 s on the fake's clock.
+	appPerMinute = limit("app", 30, 2*time.Second+200*time.Millisecond)
 	t.Cleanup(func() { appPerMinute = saved })
 	start := time.Now()
 	r.fake.SetClock(func() time.Time { return start.Add(time.Since(start) * 30) }) // 2 s here is a minute there

@@ -39,14 +39,19 @@ func replyURLKey(url string) string {
 
 // WeCom's limits: per member and app, app messages 30 a minute and 1000 an
 // hour, group-chat messages 200 a minute and 10,000 a day, the excess dropped
-// without an error; 20 a minute per group robot.
+// without an error; 20 a minute per group robot. WeCom counts a message when
+// it arrives, the quota when it leaves: the windows are a little longer than
+// WeCom's, so that a message delayed on the way never lands in a full one.
 var (
-	appPerMinute  = limit("app", 30, time.Minute)
-	appPerHour    = limit("apph", 1000, time.Hour)
-	chatPerMinute = limit("chat", 200, time.Minute)
-	chatPerDay    = limit("chatd", 10000, 24*time.Hour)
-	hookPerMinute = limit("hook", 20, time.Minute)
+	appPerMinute  = limit("app", 30, time.Minute+windowMargin)
+	appPerHour    = limit("apph", 1000, time.Hour+windowMargin)
+	chatPerMinute = limit("chat", 200, time.Minute+windowMargin)
+	chatPerDay    = limit("chatd", 10000, 24*time.Hour+windowMargin)
+	hookPerMinute = limit("hook", 20, time.Minute+windowMargin)
 )
+
+// windowMargin is how much longer the quota's windows are than WeCom's.
+const windowMargin = 2 * time.Second
 
 func limit(kind string, max int, window time.Duration) func(id string) qunsu.Limit {
 	return func(id string) qunsu.Limit {
