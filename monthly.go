@@ -222,7 +222,7 @@ func handlingOf(closed []*Complaint) Handling {
 func countDeadlines(d *Deadlines, c *Complaint, auto map[string]bool, in func(time.Time) bool, now time.Time) {
 	for i := range c.Tasks {
 		t := &c.Tasks[i]
-		if !in(t.Due) || auto[t.Key] {
+		if !in(t.Due) || auto[t.Key] || !t.ByPeople() { // the bot's own are no one's deadline
 			continue
 		}
 		switch {

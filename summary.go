@@ -74,7 +74,7 @@ func Summarize(cs []*Complaint, from, to, now time.Time, s *Settings) Summary {
 		for i := range c.Tasks {
 			t := &c.Tasks[i]
 			switch {
-			case !c.Live(t):
+			case !c.Live(t) || !t.ByPeople(): // the bot's own (an upgrade) is no one's to do
 			case t.Due.Before(now):
 				sum.Overdue = append(sum.Overdue, TaskRef{c, t})
 			case t.Due.Before(now.Add(24 * time.Hour)):

@@ -13,7 +13,7 @@ import (
 // and must acknowledge; the team, each person who joined (who may not be in the
 // chat the complaint was reported in) and the managers are told why, with the
 // clause. A complaint that was resolved or changed grade meanwhile is left as
-// it is, the task done.
+// it is, and the task dropped: planned again should its rule hold again.
 func raise(ch *qunsu.Change, c *qunsu.Complaint, t *qunsu.Task, s *qunsu.Settings, now time.Time, key string) {
 	change, ok := qunsu.Raise(c, s, t, now)
 	if !ok {

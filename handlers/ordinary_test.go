@@ -211,13 +211,13 @@ func TestOrdinaryComplaintDeadlinesAndPromise(t *testing.T) {
 
 	version = r.complaint(id).Version
 	got = r.answer("承诺 " + id + " 12-04 18:00 原因=再次延期")
-	mustHave(t, "third move", got, "⚠️", "已变更2次", "金地客户投诉处理程序 7.3.2", "不得超过两次", "未作任何变更（仍为 12-03 18:00）", "逐级上报", "结案 "+id)
+	mustHave(t, "third move", got, "⚠️", "已变更2次", "金地客户投诉处理程序 7.3.2", "不得超过2次", "未作任何变更（仍为 12-03 18:00）", "逐级上报", "结案 "+id)
 	c = r.complaint(id)
 	if c.Version != version || dueOf(t, c, "feedback") != "2026-12-03 18:00" || len(c.Task("feedback").Promise.Moves) != 2 {
 		t.Errorf("a refused move changed the complaint: version %d→%d, %+v", version, c.Version, c.Task("feedback").Promise)
 	}
 	got = texts(r.say("zhangwei", "promise "+id+" 12-05 18:00 reason=again"), func(qunsu.Message) bool { return true })
-	mustHave(t, "third move, in English", got, "may not be moved more than twice", "nothing changed (still 12-03 18:00)")
+	mustHave(t, "third move, in English", got, "may not be moved more than 2 times", "nothing changed (still 12-03 18:00)")
 
 	mustHave(t, "show", r.answer("查看 "+id), "承诺反馈：12-03 18:00（已变更2/2次", "复杂投诉", "维修：多工种", "完成维修（多工种）")
 	mustHave(t, "timeline", r.answer("进展 "+id), "设定承诺反馈日期", "变更承诺反馈日期", "材料待到货")

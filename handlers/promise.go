@@ -110,7 +110,7 @@ func promiseError(r *Request, c *qunsu.Complaint, t *qunsu.Task, rule qunsu.Prom
 	case errors.Is(err, qunsu.ErrPromiseReason):
 		return qunsu.Errorf(qunsu.EINVALID, "err.promise_reason", c.ID, rule.Moves-len(t.Promise.Moves), clause, r.Word)
 	case errors.Is(err, qunsu.ErrPromiseExhausted):
-		return qunsu.Errorf(qunsu.EINVALID, "err.promise_exhausted", c.ID, len(t.Promise.Moves), clause, when(t.Promise.At))
+		return qunsu.Errorf(qunsu.EINVALID, "err.promise_exhausted", c.ID, len(t.Promise.Moves), clause, when(t.Promise.At), rule.Moves)
 	}
 	return err
 }

@@ -20,7 +20,7 @@ func init() {
 		"err.promise_done":      "%s: the customer was given feedback at %s; no date to promise.",
 		"err.promise_same":      "%s: the promised feedback date is already %s; nothing changed.",
 		"err.promise_reason":    "Moving the promised feedback date of %s needs a reason (agree the new date with the customer before the old one passes; %d move(s) left, %s); nothing changed. E.g. %s %[1]s 11-28 18:00 reason=parts on order, customer agreed",
-		"err.promise_exhausted": "The promised feedback date of %s has been moved %d times: under %s it may not be moved more than twice, so nothing changed (still %s). Give the customer the handling opinion by %[4]s; if it cannot be resolved, escalate (customer-relations VP → GM), and once handled \"close %[1]s <note>\".",
+		"err.promise_exhausted": "The promised feedback date of %s has been moved %d times: under %s it may not be moved more than %[5]d times, so nothing changed (still %[4]s). Give the customer the handling opinion by %[4]s; if it cannot be resolved, escalate (customer-relations VP → GM), and once handled \"close %[1]s <note>\".",
 		"err.reply_use_promise": "%s is an ordinary complaint: set the feedback date promised to the customer with \"promise %[1]s <time>\" (after the first setting it may move twice at most, %s).",
 		"err.task_by_bot":       "\"%s\" is done by the bot when it falls due; nothing to complete by hand.",
 		"promise.set":           "🤝 %s: feedback promised to the customer by %s (set by %s); give the handling opinion by then. It may be moved %d more times, each with a reason (%s).",

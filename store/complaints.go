@@ -386,6 +386,9 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	case "handled":
 		return qunsu.ErrHandled
 	}
+	if len(ch.Roles) > 0 && res == "ok" {
+		s.roles.forget(t)
+	}
 	return nil
 }
 

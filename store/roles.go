@@ -53,6 +53,17 @@ func (c *roleCache) put(tenant string, changes []qunsu.RoleChange, gen int, at t
 	}
 }
 
+// forget drops a tenant's copy, as this process changed the directory: its own
+// next read must not wait for the notice to come back.
+func (c *roleCache) forget(tenant string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != nil {
+		c.gen[tenant]++
+		delete(c.entries, tenant)
+	}
+}
+
 // drop forgets a tenant's copy; watching says whether later reads may be kept.
 func (c *roleCache) drop(tenant string, watching bool) {
 	c.mu.Lock()
