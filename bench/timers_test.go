@@ -229,16 +229,7 @@ func commandCalls(info string) map[string]int64 {
 
 // waitFor polls cond every 200 ms until it holds or timeout passes.
 func waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return waitUntil(timeout, 200*time.Millisecond, cond)
 }
 
 // catchUp queues the next reminder of each complaint as due at some moment of

@@ -52,9 +52,12 @@ func buildSummary(ctx context.Context, e *Engine, s *qunsu.Settings, kind string
 // left out: the summary goes out without it.
 func (e *Engine) summary(ctx context.Context, s *qunsu.Settings, kind string, at, now time.Time, lang qunsu.Lang) (string, []qunsu.File, error) {
 	from, to := qunsu.Period(kind, at, s.Location)
-	// The chart's days too: what was reported then, besides the open ones.
-	today, _ := qunsu.Period("today", at, s.Location)
-	cs, err := e.Store.OpenOrReported(ctx, s.Tenant, earlier(from, today.AddDate(0, 0, -(ChartDays-1))), to)
+	since := from
+	if e.Charter != nil { // the chart's days too: what was reported then, besides the open ones
+		today, _ := qunsu.Period("today", at, s.Location)
+		since = earlier(from, today.AddDate(0, 0, -(ChartDays-1)))
+	}
+	cs, err := e.Store.OpenOrReported(ctx, s.Tenant, since, to)
 	if err != nil {
 		return "", nil, err
 	}
