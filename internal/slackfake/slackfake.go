@@ -177,16 +177,23 @@ type Call struct {
 
 // Calls returns the calls of method in order ("" = all methods), refused ones included.
 func (s *Server) Calls(method string) []Call {
+	calls, _ := s.CallsFrom(0, method)
+	return calls
+}
+
+// CallsFrom returns the calls of method ("" = all methods) made since the
+// first n calls of any method, and how many calls there are now: a caller
+// that waits for thousands of calls looks at each once.
+func (s *Server) CallsFrom(n int, method string) (calls []Call, next int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
+	for _, c := range s.calls[min(n, len(s.calls)):] {
 		if method == "" || c.Method == method {
 			c.Params = cloneMap(c.Params)
-			out = append(out, c)
+			calls = append(calls, c)
 		}
 	}
-	return out
+	return calls, len(s.calls)
 }
 
 // WaitFor polls until cond is true or the timeout passes; reports whether it became true.
