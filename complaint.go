@@ -131,7 +131,10 @@ type Complaint struct {
 	CloseNote  string        `json:"close_note,omitempty"`
 	Cause      string        `json:"cause,omitempty"`      // 原因, of the case write-up (G §6.3-2, §6.4-3)
 	Prevention string        `json:"prevention,omitempty"` // 预防措施, of the case write-up
-	Version    int64         `json:"version"`
+	// CardSum is a digest of the last card written for the team chat: a
+	// change that leaves the card as it was (a reminder) does not edit it.
+	CardSum string `json:"card_sum,omitempty"`
+	Version int64  `json:"version"`
 	// Partial marks a complaint read for a report, without its team, origin
 	// and grading reasons: the store refuses to save it.
 	Partial bool `json:"-"`

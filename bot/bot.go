@@ -9,9 +9,20 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"time"
 )
+
+// NewHTTPClient returns a client for a platform's API that keeps a
+// connection open for each post a sender may have under way: Go's default
+// keeps two per host, so a burst of posts opened (over TLS, handshook) and
+// closed a connection for nearly every one.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 4 * postingDefault // posts, and routes found meanwhile (which may call the API too)
+	return &http.Client{Timeout: timeout, Transport: t}
+}
 
 // Consumer names this process in consumer groups: host and pid, so a restarted
 // process takes over what it left behind like any other would.

@@ -123,6 +123,10 @@ const laneWhole = 32
 // has. The rest wait as ids, read again when their turn comes.
 const sendersWhole = 1024
 
+// postingDefault is how many posts a sender has under way at once, unless
+// told (see Sender.Posting).
+const postingDefault = 16
+
 // idleLane is how long a lane with nothing to do lives on by default (see
 // Sender.LaneIdle).
 const idleLane = 5 * time.Second
@@ -151,7 +155,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		s.Keep = time.Hour
 	}
 	if s.Posting <= 0 {
-		s.Posting = 16
+		s.Posting = postingDefault
 	}
 	if s.LaneIdle <= 0 {
 		s.LaneIdle = idleLane

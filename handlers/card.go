@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"qunsu"
@@ -13,8 +16,8 @@ import (
 func cardMessage(c *qunsu.Complaint, s *qunsu.Settings, now time.Time, lead string) qunsu.Message {
 	_, vacant := qunsu.TeamFor(c, s)
 	o := render.CardOptions{Mention: true, Vacant: vacant}
-	text := render.Card(c, s, s.Lang, now, o)
 	blocks := render.CardBlocks(c, s, s.Lang, now, o)
+	text := render.BlocksText(blocks)
 	if lead != "" {
 		text = lead + "\n" + text
 		blocks = append([]qunsu.Block{{Kind: qunsu.BlockText, Text: lead}}, blocks...)
@@ -23,6 +26,18 @@ func cardMessage(c *qunsu.Complaint, s *qunsu.Settings, now time.Time, lead stri
 	m.Blocks, m.Buttons, m.Card = blocks, cardButtons(c, s, now), c.ID
 	m.Version = c.Version + 1 // the version this change stores
 	return m
+}
+
+// cardSum is a digest of what a card shows and whom it is for: two cards
+// with the same sum look the same.
+func cardSum(m qunsu.Message) string {
+	m.Version = 0
+	js, err := json.Marshal(m)
+	if err != nil {
+		return "" // never equal to a sum: the card is written
+	}
+	sum := sha256.Sum256(js)
+	return hex.EncodeToString(sum[:12])
 }
 
 // cardButtons are the commands a card offers: acknowledge, complete a task,

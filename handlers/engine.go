@@ -184,8 +184,18 @@ func (e *Engine) mutate(ctx context.Context, s *qunsu.Settings, id string, claim
 func finish(ch *qunsu.Change, before []qunsu.Scheduled, s *qunsu.Settings, now time.Time) {
 	c := ch.Complaint
 	ch.Schedule, ch.Unschedule = qunsu.DiffTimers(before, c.Timers(s.Reminders))
-	if hasTeamChat(c, s) && !hasCard(ch.Messages) && (len(ch.Messages) > 0 || len(ch.Events) > 0) {
-		ch.Messages = append(ch.Messages, cardMessage(c, s, now, ""))
+	switch {
+	case hasCard(ch.Messages):
+		// A card posted with a lead line: an edit would only drop the line.
+		c.CardSum = cardSum(cardMessage(c, s, now, ""))
+	case hasTeamChat(c, s) && (len(ch.Messages) > 0 || len(ch.Events) > 0):
+		// Edits are rate-limited (Slack: about 50 a minute): one that would
+		// show the same card is not made.
+		card := cardMessage(c, s, now, "")
+		if sum := cardSum(card); sum != c.CardSum {
+			ch.Messages = append(ch.Messages, card)
+			c.CardSum = sum
+		}
 	}
 	for i := range ch.Messages {
 		m := &ch.Messages[i]

@@ -18,8 +18,13 @@ type CardOptions struct {
 // Card renders a complaint: grade and why, facts, phase, team with acks, tasks
 // with due times and state. Personal data in the description is masked.
 func Card(c *qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time, o CardOptions) string {
+	return BlocksText(CardBlocks(c, s, lang, now, o))
+}
+
+// BlocksText is a card's blocks as plain text, a part a line.
+func BlocksText(blocks []qunsu.Block) string {
 	var parts []string
-	for _, b := range CardBlocks(c, s, lang, now, o) {
+	for _, b := range blocks {
 		if b.Kind != qunsu.BlockDivider {
 			parts = append(parts, b.Text)
 		}

@@ -70,7 +70,7 @@ func New(cfg Config, o Options) *Adapter {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	opts := []slackgo.Option{slackgo.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second})}
+	opts := []slackgo.Option{slackgo.OptionHTTPClient(bot.NewHTTPClient(15 * time.Second))}
 	if cfg.APIURL != "" {
 		opts = append(opts, slackgo.OptionAPIURL(cfg.APIURL))
 	}

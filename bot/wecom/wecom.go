@@ -110,7 +110,7 @@ func New(cfg Config, o Options) (*Adapter, error) {
 // server) with a bounded HTTP client. The SDK keeps both process-wide: a
 // process serves one corporation.
 func (a *Adapter) useAPI(base string) {
-	util.DefaultHTTPClient = &http.Client{Timeout: 10 * time.Second}
+	util.DefaultHTTPClient = bot.NewHTTPClient(10 * time.Second)
 	if base == "" || base == defaultAPI {
 		util.SetURIModifier(nil)
 		return
