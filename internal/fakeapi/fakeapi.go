@@ -17,6 +17,20 @@ type Field [2]any
 
 // MarshalJSON writes the fields in order.
 func (o Object) MarshalJSON() ([]byte, error) {
+	if !stringKeys(o) {
+		return o.fieldByField()
+	}
+	e := encoder{}
+	if err := e.object(o); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+// fieldByField writes the fields one Marshal call each, the way encoding/json
+// has always seen them; kept for keys that are not strings, whose output is
+// not JSON and must fail exactly as it always has.
+func (o Object) fieldByField() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, f := range o {
@@ -38,13 +52,22 @@ func (o Object) MarshalJSON() ([]byte, error) {
 
 // Marshal encodes v as the platforms do: <, > and & as they are.
 func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoder{}
+	if err := e.value(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return e.buf, nil
+}
+
+// MarshalEscaped encodes v exactly as json.Marshal does (<, > and & as
+// \u003c, \u003e and \u0026), in one pass: json.Marshal would check and
+// copy each nested Object's output again at every level.
+func MarshalEscaped(v any) ([]byte, error) {
+	e := encoder{escapeHTML: true}
+	if err := e.value(v); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
 }
 
 // WaitFor polls cond until it holds or timeout passes, for senders that work

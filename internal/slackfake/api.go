@@ -141,7 +141,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
-	b, err := json.Marshal(rep.body)
+	b, err := fakeapi.MarshalEscaped(rep.body) // what json.Marshal writes, in one pass
 	if err != nil {
 		b = []byte(`{"ok":false,"error":"internal_error"}`)
 	}

@@ -61,7 +61,7 @@ func (s *Server) conversationsCreate(p params) reply {
 	}
 	// Modern Slack gives private channels C… ids too.
 	c := &channel{id: s.newID("C"), name: name, private: p.bool("is_private"), created: time.Now().Unix(), creator: BotUserID, members: []string{BotUserID}}
-	s.chans = append(s.chans, c)
+	s.addChannel(c)
 	return okReply(kv{"channel", s.channelJSON(c)})
 }
 
@@ -171,7 +171,7 @@ func (s *Server) openIM(users []string) (c *channel, existed bool) {
 	}
 	c = &channel{id: s.newID("D"), im: true, imUser: users[0], created: time.Now().Unix(), creator: BotUserID,
 		members: append([]string{BotUserID}, users...)}
-	s.chans = append(s.chans, c)
+	s.addChannel(c)
 	s.ims[key] = c.id
 	return c, false
 }

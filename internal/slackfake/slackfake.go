@@ -43,24 +43,29 @@ type Server struct {
 	t  testing.TB
 	hs *httptest.Server
 
-	mu        sync.Mutex
-	closed    bool
-	users     []*user
-	chans     []*channel // creation order
-	msgs      map[string][]*message
-	ims       map[string]string // sorted user set -> IM channel id
-	calls     []Call
-	faults    map[string][]*faultSlot
-	postEvery time.Duration
-	lastPost  map[string]time.Time
-	lastTS    int64 // microseconds of the last ts handed out
-	seq       int
-	respURLs  map[string]bool
-	responses []Response
-	views     []View
-	triggers  map[string]bool // trigger_ids already used: Slack accepts each once
-	uploads   []*upload       // files.getUploadURLExternal on
-	base      string          // the address the call being answered was made to
+	mu       sync.Mutex
+	closed   bool
+	users    []*user
+	userByID map[string]*user
+	chans    []*channel // creation order
+	chanByID map[string]*channel
+	// chanByName holds, for each name, the first channel (not a direct
+	// message) created with it: what a scan of chans in order finds.
+	chanByName map[string]*channel
+	msgs       map[string][]*message
+	ims        map[string]string // sorted user set -> IM channel id
+	calls      []Call
+	faults     map[string][]*faultSlot
+	postEvery  time.Duration
+	lastPost   map[string]time.Time
+	lastTS     int64 // microseconds of the last ts handed out
+	seq        int
+	respURLs   map[string]bool
+	responses  []Response
+	views      []View
+	triggers   map[string]bool // trigger_ids already used: Slack accepts each once
+	uploads    []*upload       // files.getUploadURLExternal on
+	base       string          // the address the call being answered was made to
 
 	conns   []*wsConn
 	acks    map[string]json.RawMessage
@@ -103,14 +108,17 @@ type faultSlot struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		t:        t,
-		msgs:     map[string][]*message{},
-		ims:      map[string]string{},
-		faults:   map[string][]*faultSlot{},
-		lastPost: map[string]time.Time{},
-		respURLs: map[string]bool{},
-		triggers: map[string]bool{},
-		acks:     map[string]json.RawMessage{},
+		t:          t,
+		userByID:   map[string]*user{},
+		chanByID:   map[string]*channel{},
+		chanByName: map[string]*channel{},
+		msgs:       map[string][]*message{},
+		ims:        map[string]string{},
+		faults:     map[string][]*faultSlot{},
+		lastPost:   map[string]time.Time{},
+		respURLs:   map[string]bool{},
+		triggers:   map[string]bool{},
+		acks:       map[string]json.RawMessage{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
@@ -146,7 +154,9 @@ func (s *Server) AddUser(id, name, email string) {
 		u.name, u.email = name, email
 		return
 	}
-	s.users = append(s.users, &user{id: id, name: name, email: email})
+	u := &user{id: id, name: name, email: email}
+	s.users = append(s.users, u)
+	s.userByID[id] = u
 }
 
 // AddChannel adds a channel; include BotUserID in members for the bot to be in it.
@@ -161,9 +171,27 @@ func (s *Server) AddChannel(id, name string, private bool, members ...string) {
 	}
 	if old := s.channel(id); old != nil {
 		*old = *c
+		// The name may have changed: find each name's first channel anew.
+		clear(s.chanByName)
+		for _, ch := range s.chans {
+			s.indexName(ch)
+		}
 		return
 	}
+	s.addChannel(c)
+}
+
+// addChannel appends a new channel in creation order and indexes it; expects s.mu held.
+func (s *Server) addChannel(c *channel) {
 	s.chans = append(s.chans, c)
+	s.chanByID[c.id] = c
+	s.indexName(c)
+}
+
+func (s *Server) indexName(c *channel) {
+	if _, taken := s.chanByName[c.name]; !taken && !c.im {
+		s.chanByName[c.name] = c
+	}
 }
 
 // Call is one Web API call as the fake received and answered it.
@@ -369,32 +397,13 @@ func (s *Server) LimitPosts(interval time.Duration) {
 
 // Lookups below expect s.mu held.
 
-func (s *Server) user(id string) *user {
-	for _, u := range s.users {
-		if u.id == id {
-			return u
-		}
-	}
-	return nil
-}
+func (s *Server) user(id string) *user { return s.userByID[id] }
 
-func (s *Server) channel(id string) *channel {
-	for _, c := range s.chans {
-		if c.id == id {
-			return c
-		}
-	}
-	return nil
-}
+func (s *Server) channel(id string) *channel { return s.chanByID[id] }
 
-func (s *Server) channelByName(name string) *channel {
-	for _, c := range s.chans {
-		if !c.im && c.name == name {
-			return c
-		}
-	}
-	return nil
-}
+// channelByName finds the first channel of that name in creation order,
+// direct messages left out.
+func (s *Server) channelByName(name string) *channel { return s.chanByName[name] }
 
 // resolve takes a channel id, or a name with or without "#", as chat.postMessage does.
 func (s *Server) resolve(ref string) *channel {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -616,5 +618,83 @@ func TestSigning(t *testing.T) {
 	var cb slack.InteractionCallback
 	if err := json.Unmarshal([]byte(ireq.PostForm.Get("payload")), &cb); err != nil || cb.Type != slack.InteractionTypeBlockActions || cb.User.ID != "U1" {
 		t.Fatalf("interaction %+v %v", cb, err)
+	}
+}
+
+// TestChannelNames checks lookups by name: the first channel of a name in
+// creation order wins, AddChannel may rename a channel, and direct messages
+// have no name to be found by.
+func TestChannelNames(t *testing.T) {
+	s := slackfake.New(t)
+	s.AddUser("U1", "liu", "liu@example.com")
+	s.AddChannel("C1", "room", false, slackfake.BotUserID)
+	s.AddChannel("C2", "room", false, slackfake.BotUserID)
+	s.AddChannel("C3", "", false, slackfake.BotUserID)
+	api := newClient(s)
+	if c, _ := s.ChannelByName("room"); c.ID != "C1" {
+		t.Fatalf("room is %s, want the first, C1", c.ID)
+	}
+	if ch, _, err := api.PostMessage("#room", slack.MsgOptionText("hi", false)); err != nil || ch != "C1" {
+		t.Fatalf("post to #room: %q %v", ch, err)
+	}
+
+	// Renaming C1 leaves "room" to C2 and gives C1 the new name.
+	s.AddChannel("C1", "lobby", false, slackfake.BotUserID)
+	if c, _ := s.ChannelByName("room"); c.ID != "C2" {
+		t.Fatalf("after the rename room is %s, want C2", c.ID)
+	}
+	if ch, _, err := api.PostMessage("lobby", slack.MsgOptionText("hi", false)); err != nil || ch != "C1" {
+		t.Fatalf("post to lobby: %q %v", ch, err)
+	}
+	if _, err := api.CreateConversation(slack.CreateConversationParams{ChannelName: "lobby"}); slackErr(err) != "name_taken" {
+		t.Fatalf("create lobby: %v", err)
+	}
+	// Renaming it back: C1 was created first, so "room" is C1 again.
+	s.AddChannel("C1", "room", false, slackfake.BotUserID)
+	if c, _ := s.ChannelByName("room"); c.ID != "C1" {
+		t.Fatalf("after renaming back room is %s, want C1", c.ID)
+	}
+	if _, ok := s.ChannelByName("lobby"); ok {
+		t.Fatal("lobby still found after the rename")
+	}
+	if _, err := api.CreateConversation(slack.CreateConversationParams{ChannelName: "lobby"}); err != nil {
+		t.Fatalf("create lobby once free: %v", err)
+	}
+
+	im, _, _, err := api.OpenConversation(&slack.OpenConversationParameters{Users: []string{"U1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := s.ChannelByName(""); !ok || c.ID != "C3" {
+		t.Fatalf("the unnamed channel is %+v, want C3 (the direct message %s has no name)", c, im.ID)
+	}
+	if c, ok := s.Channel(im.ID); !ok || c.ID != im.ID {
+		t.Fatalf("direct message %s by id: %+v %v", im.ID, c, ok)
+	}
+}
+
+// TestAnswerBytes pins how answers are written: keys in Slack's order, <, >
+// and & escaped as encoding/json escapes them, blocks compacted.
+func TestAnswerBytes(t *testing.T) {
+	s := slackfake.New(t)
+	s.AddChannel("C1", "room", false, slackfake.BotUserID)
+	form := "token=" + slackfake.BotToken + "&channel=C1&text=" + url.QueryEscape("<@U1> & 群诉") +
+		"&blocks=" + url.QueryEscape("[ {\"type\": \"section\",\n \"text\": {\"type\": \"mrkdwn\", \"text\": \"a > b\"}} ]")
+	resp, err := http.Post(s.APIURL()+"chat.postMessage", "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	msgs := s.Messages("C1")
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	want := `{"ok":true,"channel":"C1","ts":"` + msgs[0].TS + `","message":{"user":"UBOT","type":"message","ts":"` + msgs[0].TS +
+		`","bot_id":"BBOT","app_id":"A0TEST","text":"\u003c@U1\u003e \u0026 群诉","team":"T0TEST",` +
+		`"bot_profile":{"id":"BBOT","app_id":"A0TEST","name":"bot","deleted":false,"team_id":"T0TEST"},` +
+		`"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"a \u003e b"}}]}}`
+	if string(body) != want {
+		t.Fatalf("answer\n got %s\nwant %s", body, want)
 	}
 }

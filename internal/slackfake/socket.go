@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"qunsu/internal/fakeapi"
 	"slices"
 	"sync"
 	"time"
@@ -188,7 +189,7 @@ func (s *Server) SendEnvelope(typ string, payload any) string {
 		accepts = p.Type == "view_submission" || p.Type == "block_suggestion"
 	}
 	id := newUUID()
-	env, _ := json.Marshal(obj{
+	env, _ := fakeapi.MarshalEscaped(obj{ // what json.Marshal writes, in one pass
 		{"envelope_id", id},
 		{"type", typ},
 		{"payload", raw},

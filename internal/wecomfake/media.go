@@ -88,6 +88,9 @@ func (s *Server) upload(r request, kind, robot string) reply {
 	}
 	m := &media{id: s.randomID("3", 60), kind: kind, name: name, data: data, expires: r.now.Add(mediaTTL), robot: robot}
 	s.media = append(s.media, m)
+	if _, taken := s.mediaByID[m.id]; !taken { // the first upload of an id is the one found
+		s.mediaByID[m.id] = m
+	}
 	return okReply(kv{"type", kind}, kv{"media_id", m.id}, kv{"created_at", strconv.FormatInt(r.now.Unix(), 10)})
 }
 
@@ -135,14 +138,7 @@ func (s *Server) mediaMessage(msgtype string, ref *mediaRef, now time.Time) (Sen
 	return Sent{MsgType: msgtype, Content: m.name, File: m.public()}, reply{}, true
 }
 
-func (s *Server) findMedia(id string) *media {
-	for _, m := range s.media {
-		if m.id == id {
-			return m
-		}
-	}
-	return nil
-}
+func (s *Server) findMedia(id string) *media { return s.mediaByID[id] }
 
 func (m *media) public() *Media {
 	return &Media{ID: m.id, Type: m.kind, Name: m.name, Data: slices.Clone(m.data)}

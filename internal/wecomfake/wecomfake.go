@@ -61,6 +61,7 @@ type Server struct {
 	responses []Sent
 	dropped   int
 	media     []*media // uploaded, in order
+	mediaByID map[string]*media
 }
 
 type token struct {
@@ -121,6 +122,7 @@ func New(t testing.TB) *Server {
 		fail:      map[string][]int{},
 		drop:      map[string]int{},
 		chats:     map[string]*chat{},
+		mediaByID: map[string]*media{},
 		appMsgs:   map[string][]Sent{},
 		appTimes:  map[string][]time.Time{},
 		chatTimes: map[string][]time.Time{},
