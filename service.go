@@ -172,6 +172,9 @@ func InboundKey(in Inbound) string {
 type Memory interface {
 	// Recall returns the value remembered under key.
 	Recall(ctx context.Context, tenant, key string) (string, bool, error)
+	// RecallAll returns what is remembered under each of keys, in one round
+	// trip; keys with nothing remembered are left out.
+	RecallAll(ctx context.Context, tenant string, keys ...string) (map[string]string, error)
 	// Remember keeps value under key, for ttl (0: for good).
 	Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error
 	// RememberFirst keeps value under key unless something is kept there

@@ -20,6 +20,26 @@ func (s *Store) Recall(ctx context.Context, tenant, key string) (string, bool, e
 	return v, true, nil
 }
 
+// RecallAll returns what is remembered under each of keys (MGET: one round
+// trip); keys with nothing remembered are left out.
+func (s *Store) RecallAll(ctx context.Context, tenant string, keys ...string) (map[string]string, error) {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = memoryKey(tenant, k)
+	}
+	vals, err := s.rdb.MGet(ctx, full...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: recall: %w", err)
+	}
+	out := make(map[string]string, len(keys))
+	for i, v := range vals {
+		if v, ok := v.(string); ok {
+			out[keys[i]] = v
+		}
+	}
+	return out, nil
+}
+
 // Remember keeps value under key for ttl (0: for good).
 func (s *Store) Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error {
 	if err := s.rdb.Set(ctx, memoryKey(tenant, key), value, ttl).Err(); err != nil {

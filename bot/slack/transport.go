@@ -49,10 +49,11 @@ func (a *Adapter) managersChannel() (string, error) {
 // invites the message's members who are not in it yet.
 func (a *Adapter) teamChannel(ctx context.Context, m qunsu.Message) (string, error) {
 	t := a.tenant.Tenant
-	channel, ok, err := a.memory.Recall(ctx, t, teamKey(m.Chat.Complaint))
+	known, err := a.memory.RecallAll(ctx, t, teamKey(m.Chat.Complaint), membersKey(m.Chat.Complaint))
 	if err != nil {
 		return "", err
 	}
+	channel, ok := known[teamKey(m.Chat.Complaint)]
 	if !ok {
 		if channel, err = a.createChannel(ctx, channelName(m.Chat.Complaint, m.Chat.Name)); err != nil {
 			return "", err
@@ -66,7 +67,7 @@ func (a *Adapter) teamChannel(ctx context.Context, m qunsu.Message) (string, err
 		}
 		a.log.Info("complaint channel created", "complaint", m.Chat.Complaint, "channel", channel)
 	}
-	return channel, a.invite(ctx, channel, m.Chat.Complaint, m.Members)
+	return channel, a.invite(ctx, channel, m.Chat.Complaint, m.Members, known[membersKey(m.Chat.Complaint)])
 }
 
 // createChannel creates a channel, or finds the one a crashed attempt created.
@@ -127,14 +128,11 @@ func (a *Adapter) findChannel(ctx context.Context, name string) (string, error) 
 	return "", nil
 }
 
-// invite brings people into a complaint's channel. People Slack does not know
-// are logged and left out: a missing invitation must not hold up the posts.
-func (a *Adapter) invite(ctx context.Context, channel, complaint string, members []string) error {
+// invite brings people into a complaint's channel; list is who was invited
+// already, comma-separated. People Slack does not know are logged and left
+// out: a missing invitation must not hold up the posts.
+func (a *Adapter) invite(ctx context.Context, channel, complaint string, members []string, list string) error {
 	t := a.tenant.Tenant
-	list, _, err := a.memory.Recall(ctx, t, membersKey(complaint))
-	if err != nil {
-		return err
-	}
 	invited := strings.Split(list, ",")
 	var people, users []string
 	for _, person := range members {

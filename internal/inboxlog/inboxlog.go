@@ -56,6 +56,16 @@ func (l *Log) Recall(ctx context.Context, tenant, key string) (string, bool, err
 	return v, ok, nil
 }
 
+func (l *Log) RecallAll(ctx context.Context, tenant string, keys ...string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range keys {
+		if v, ok := l.Mem[k]; ok {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
 func (l *Log) Remember(ctx context.Context, tenant, key, value string, ttl time.Duration) error {
 	l.Mem[key] = value
 	return nil
