@@ -33,6 +33,7 @@ type Config struct {
 type Adapter struct {
 	cfg    Config
 	api    *slackgo.Client
+	web    *webAPI // posts and edits, with api's URL, token and HTTP client
 	tenant *qunsu.Settings
 	inbox  qunsu.Inbox
 	memory qunsu.Memory
@@ -70,7 +71,8 @@ func New(cfg Config, o Options) *Adapter {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	opts := []slackgo.Option{slackgo.OptionHTTPClient(bot.NewHTTPClient(15 * time.Second))}
+	client := bot.NewHTTPClient(15 * time.Second)
+	opts := []slackgo.Option{slackgo.OptionHTTPClient(client)}
 	if cfg.APIURL != "" {
 		opts = append(opts, slackgo.OptionAPIURL(cfg.APIURL))
 	}
@@ -79,7 +81,7 @@ func New(cfg Config, o Options) *Adapter {
 	}
 	api := slackgo.New(cfg.BotToken, opts...)
 	log := o.Log.With("platform", Platform, "tenant", o.Tenant.Tenant)
-	return &Adapter{cfg: cfg, api: api, tenant: o.Tenant, inbox: o.Inbox, memory: o.Memory,
+	return &Adapter{cfg: cfg, api: api, web: newWebAPI(cfg, client), tenant: o.Tenant, inbox: o.Inbox, memory: o.Memory,
 		people: &people{api: api, memory: o.Memory, tenant: o.Tenant, log: log}, log: log,
 		reportForm: o.ReportForm, reportWords: o.ReportWords, unavailable: o.Unavailable}
 }

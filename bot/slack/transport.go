@@ -265,7 +265,7 @@ func (a *Adapter) editCard(ctx context.Context, c pinnedCard, m qunsu.Message, p
 		a.log.Info("card version older than the one shown; not edited", "complaint", m.Card, "version", m.Version, "shown", c.version)
 		return nil
 	}
-	_, _, _, err := a.api.UpdateMessageContext(ctx, c.channel, c.ts, slackgo.MsgOptionText(p.text, false), slackgo.MsgOptionBlocks(p.blocks...))
+	_, _, err := a.web.updateMessage(ctx, c.channel, c.ts, p)
 	if err == nil {
 		return a.memory.Remember(ctx, a.tenant.Tenant, cardKey(m.Card), fmt.Sprint(c.channel, " ", c.ts, " ", m.Version), 0)
 	}
@@ -308,8 +308,7 @@ func (a *Adapter) keepCard(ctx context.Context, m qunsu.Message, channel, ts str
 func (a *Adapter) postTo(ctx context.Context, channel string, m qunsu.Message, p post) (string, error) {
 	meta := slackgo.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"key": m.Key}}
 	post := func() (string, error) {
-		_, ts, err := a.api.PostMessageContext(ctx, channel, slackgo.MsgOptionText(p.text, false),
-			slackgo.MsgOptionBlocks(p.blocks...), slackgo.MsgOptionMetadata(meta))
+		_, ts, err := a.web.postMessage(ctx, channel, p, meta)
 		return ts, err
 	}
 	ts, err := post()
