@@ -29,15 +29,23 @@ func cardMessage(c *qunsu.Complaint, s *qunsu.Settings, now time.Time, lead stri
 }
 
 // cardSum is a digest of what a card shows and whom it is for: two cards
-// with the same sum look the same.
+// with the same sum look the same. The blocks count by kind and text, and the
+// buttons as JSON (they are few and small).
 func cardSum(m qunsu.Message) string {
-	m.Version = 0
-	js, err := json.Marshal(m)
+	h := sha256.New()
+	for _, part := range append([]string{m.Text, m.Title, m.Owner, string(m.Chat.Kind), m.Chat.Complaint, m.Chat.Name}, m.Members...) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	for _, b := range m.Blocks {
+		h.Write([]byte(string(b.Kind) + "\x00" + b.Text + "\x00"))
+	}
+	buttons, err := json.Marshal(m.Buttons)
 	if err != nil {
 		return "" // never equal to a sum: the card is written
 	}
-	sum := sha256.Sum256(js)
-	return hex.EncodeToString(sum[:12])
+	h.Write(buttons)
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // cardButtons are the commands a card offers: acknowledge, complete a task,

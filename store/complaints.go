@@ -291,7 +291,6 @@ func (s *Store) Handled(ctx context.Context, tenant, inbound string) (bool, erro
 type payload struct {
 	Has        string      `json:"has"`
 	Expect     string      `json:"expect"`
-	JSON       string      `json:"json"`
 	ID         string      `json:"id"`
 	Score      string      `json:"score"`
 	Open       string      `json:"open"`
@@ -302,14 +301,15 @@ type payload struct {
 	Schedule   [][2]string `json:"schedule"`
 	Unschedule []string    `json:"unschedule"`
 	Claimed    string      `json:"claimed"`
-	Messages   [][2]string `json:"messages"`
+	Messages   []string    `json:"messages"` // keys; the JSON goes in ARGV 5 on
 	Roles      []string    `json:"roles"`
 }
 
 // Commit writes a change atomically (see commitScript).
 func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	p := payload{Has: "0", Once: "0", Handles: "0", Open: "0", Events: []string{}, Schedule: [][2]string{},
-		Unschedule: []string{}, Messages: [][2]string{}, Roles: []string{}}
+		Unschedule: []string{}, Messages: []string{}, Roles: []string{}}
+	args := []any{"", wakeChannel(ch.Tenant), rolesChannel(ch.Tenant), ""} // the payload and complaint go in 1 and 4
 	id := "_"
 	if c := ch.Complaint; c != nil {
 		if c.Partial {
@@ -322,7 +322,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		if err != nil {
 			return fmt.Errorf("store: encode complaint: %w", err)
 		}
-		p.Has, p.Expect, p.JSON, p.ID = "1", strconv.FormatInt(c.Version, 10), string(js), c.ID
+		p.Has, p.Expect, p.ID, args[3] = "1", strconv.FormatInt(c.Version, 10), c.ID, js
 		p.Score = strconv.FormatInt(c.ReportedAt.UnixMilli(), 10)
 		if c.Status != qunsu.StatusDissolved {
 			p.Open = "1"
@@ -352,7 +352,8 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		if err != nil {
 			return fmt.Errorf("store: encode message: %w", err)
 		}
-		p.Messages = append(p.Messages, [2]string{m.Key, string(js)})
+		p.Messages = append(p.Messages, m.Key)
+		args = append(args, js)
 	}
 	for _, r := range ch.Roles {
 		js, err := json.Marshal(r)
@@ -373,10 +374,11 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	if err != nil {
 		return fmt.Errorf("store: encode change: %w", err)
 	}
+	args[0] = arg
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
 		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t), closedKey(t)}
-	res, err := commitScript.Run(ctx, s.rdb, keys, arg, wakeChannel(t), rolesChannel(t)).Text()
+	res, err := commitScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}

@@ -10,14 +10,16 @@ import "github.com/redis/go-redis/v9"
 // ARGV 2 is the tenant's wake-up channel: a timer due before every queued one
 // is published there, so that pollers asleep until the old head look again.
 // ARGV 3 is the tenant's roles channel, told of every change of the directory.
+// ARGV 4 is the complaint's JSON (already carrying expect+1), and ARGV 5 on
+// the messages' JSON, in the order of their keys: arguments of their own, so
+// that neither side escapes and parses kilobytes of JSON within JSON.
 //
 //	ARGV: 1 payload JSON {
-//	  has: "1" if a complaint is saved, expect: version read, json: complaint JSON
-//	  (already carrying expect+1), id, score: reported ms, open: "1"/"0",
-//	  closed: closed ms or "" (not closed),
+//	  has: "1" if a complaint is saved, expect: version read,
+//	  id, score: reported ms, open: "1"/"0", closed: closed ms or "" (not closed),
 //	  once: "1" if KEYS[9] applies, handles: "1" if KEYS[10] applies,
 //	  events: [JSON], schedule: [[member, ms]], unschedule: [member],
-//	  claimed: member or "", messages: [[key, JSON]], roles: [JSON] }
+//	  claimed: member or "", messages: [key], roles: [JSON] }
 //
 // Returns "ok", "handled" (the inbound message was acted on: nothing written),
 // "conflict" (version moved: nothing written) or "once" (the once key was taken:
@@ -28,7 +30,7 @@ if p.handles == "1" and redis.call("EXISTS", KEYS[10]) == 1 then return "handled
 if p.has == "1" then
   local v = tonumber(redis.call("HGET", KEYS[1], "v") or "0")
   if v ~= tonumber(p.expect) then return "conflict" end
-  redis.call("HSET", KEYS[1], "v", v + 1, "j", p.json)
+  redis.call("HSET", KEYS[1], "v", v + 1, "j", ARGV[4])
   redis.call("ZADD", KEYS[3], p.score, p.id)
   if p.open == "1" then redis.call("ZADD", KEYS[4], p.score, p.id) else redis.call("ZREM", KEYS[4], p.id) end
   if p.closed ~= "" then redis.call("ZADD", KEYS[12], p.closed, p.id) else redis.call("ZREM", KEYS[12], p.id) end
@@ -53,7 +55,7 @@ if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) th
 for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 if #p.roles > 0 then redis.call("PUBLISH", ARGV[3], "1") end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
-for _, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "m", m[2]) end
+for i, k in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", k, "m", ARGV[4 + i]) end
 return "ok"
 `)
 
