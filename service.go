@@ -56,6 +56,9 @@ type Store interface {
 	NextSeq(ctx context.Context, tenant, day string) (int, error)
 	// Complaint returns a stored complaint, or an ENOTFOUND error.
 	Complaint(ctx context.Context, tenant, id string) (*Complaint, error)
+	// Load returns the stored complaints among ids, read in one round trip;
+	// ids not stored are left out.
+	Load(ctx context.Context, tenant string, ids []string) ([]*Complaint, error)
 	// Complaints returns a tenant's complaints reported in [from, to), oldest first;
 	// with openOnly, only those not dissolved, whenever reported.
 	Complaints(ctx context.Context, tenant string, from, to time.Time, openOnly bool) ([]*Complaint, error)

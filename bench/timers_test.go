@@ -216,16 +216,24 @@ func measureIdle(t *testing.T, r *rig, p *serveproc.Proc, secs float64) *table {
 }
 
 // commandCalls reads the calls per command from INFO commandstats.
-func commandCalls(info string) map[string]int64 {
+func commandCalls(info string) map[string]int64 { return commandStat(info, "calls") }
+
+// commandStat reads one figure per command from INFO commandstats: "calls",
+// or "usec" (the time Redis spent in it, in microseconds).
+func commandStat(info, stat string) map[string]int64 {
 	out := map[string]int64{}
 	for _, line := range strings.Split(info, "\r\n") {
-		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
+		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":")
 		if !ok || !strings.HasPrefix(line, "cmdstat_") {
 			continue
 		}
-		var n int64
-		fmt.Sscan(strings.SplitN(rest, ",", 2)[0], &n)
-		out[name] = n
+		for _, field := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(field, stat+"="); ok {
+				var n int64
+				fmt.Sscan(v, &n)
+				out[name] = n
+			}
+		}
 	}
 	return out
 }
@@ -288,16 +296,19 @@ func catchUp(t *testing.T, r *rig, tenant string, ids []string, downFor float64)
 	tb.note("The start is when the three processes were launched; all three answered /healthz %s later. Peak RSS of a process meanwhile: %s.",
 		ms(ready), mib(rss))
 	tb.note("CPU used until the last was posted: %s.", cpu)
-	commands, byCommand := perEach(commandCalls(stats1), commandCalls(stats0), len(overdue))
+	calls1 := commandCalls(stats1)
+	calls1["info"]-- // the harness's own second INFO
+	commands, byCommand := perEach(calls1, commandCalls(stats0), len(overdue))
+	redisTime, byTime := perEach(commandStat(stats1, "usec"), commandStat(stats0, "usec"), len(overdue))
 	posts, byMethod := callsPerEach(slackCalls, len(overdue))
 	tb.note("Per reminder: %s Redis commands (%s) and %s Slack calls (%s).", commands, byCommand, posts, byMethod)
+	tb.note("Per reminder, Redis spent %s µs in commands (by command, µs: %s).", redisTime, byTime)
 	return tb
 }
 
 // perEach says how many Redis commands were run for each of n things, in
 // all and by command (the commonest first), between two INFO commandstats.
 func perEach(after, before map[string]int64, n int) (string, string) {
-	after["info"]-- // the harness's own second INFO
 	var total int64
 	for cmd, calls := range after {
 		after[cmd] = calls - before[cmd]

@@ -49,6 +49,16 @@ func (s *commitLog) Complaints(ctx context.Context, tenant string, from, to time
 	return []*qunsu.Complaint{c}, nil
 }
 
+func (s *commitLog) Load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
+	var out []*qunsu.Complaint
+	for _, id := range ids {
+		if c, err := s.Complaint(ctx, tenant, id); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 func (s *commitLog) OpenOrReported(ctx context.Context, tenant string, from, to time.Time) ([]*qunsu.Complaint, error) {
 	return s.Complaints(ctx, tenant, from, to, false)
 }

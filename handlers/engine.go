@@ -159,9 +159,12 @@ func (e *Engine) log() *slog.Logger {
 func (e *Engine) mutate(ctx context.Context, s *qunsu.Settings, id string, claimed *qunsu.Timer,
 	change func(c *qunsu.Complaint, ch *qunsu.Change) error) (*qunsu.Complaint, error) {
 	for attempt := 0; attempt < 8; attempt++ {
-		c, err := e.Store.Complaint(ctx, s.Tenant, id)
-		if err != nil {
-			return nil, err
+		var err error
+		c := takePreloaded(ctx, s.Tenant, id)
+		if c == nil {
+			if c, err = e.Store.Complaint(ctx, s.Tenant, id); err != nil {
+				return nil, err
+			}
 		}
 		before := c.Timers(s.Reminders)
 		ch := qunsu.Change{Tenant: s.Tenant, Complaint: c, Claimed: claimed}

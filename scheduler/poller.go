@@ -14,6 +14,13 @@ import (
 	"qunsu/internal/keyed"
 )
 
+// Preloader is a TimerHandler that reads at once what a batch of timers will
+// need (the complaints they are about: a round trip for all instead of one
+// each), and gives it to their Fire calls through the context it returns.
+type Preloader interface {
+	Preload(ctx context.Context, tenant string, due []qunsu.Scheduled) context.Context
+}
+
 // Poller claims due timers and fires them. Between rounds it sleeps until the
 // queue's head comes due, waking early when Wake says an earlier timer was
 // queued; so an idle poller costs Redis a few commands per MaxWait, however
@@ -109,6 +116,9 @@ func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) 
 // Workers), those of one complaint in the order claimed, and returns how many
 // fired.
 func (p *Poller) fire(ctx context.Context, tenant string, due []qunsu.Scheduled) int {
+	if pre, ok := p.Handler.(Preloader); ok && len(due) > 1 {
+		ctx = pre.Preload(ctx, tenant, due)
+	}
 	var fired atomic.Int64
 	complaint := func(d qunsu.Scheduled) string { return d.Complaint }
 	keyed.Run(due, complaint, p.Workers, func(_ int, d qunsu.Scheduled) {

@@ -62,6 +62,12 @@ func (s *Store) Complaint(ctx context.Context, tenant, id string) (*qunsu.Compla
 	return decode(vals[0], vals[1])
 }
 
+// Load returns the stored complaints among ids, read in one round trip
+// (pipelined, a batch of loadBatch at a time); ids not stored are left out.
+func (s *Store) Load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
+	return s.load(ctx, tenant, ids)
+}
+
 func decode(v, j any) (*qunsu.Complaint, error) {
 	js, _ := j.(string)
 	return decodeJSON(v, []byte(js))
