@@ -22,6 +22,9 @@ import (
 // qunsu.Memory on Redis.
 type Store struct {
 	rdb redis.UniversalClient
+	// batch sends the small commands of concurrent callers together (see
+	// batcher): claims and marks of posts, complaint reads and commits.
+	batch *batcher
 	// reclaimed is when each stream reader last took over abandoned entries.
 	reclaimed sync.Map
 	roles     roleCache
@@ -36,7 +39,7 @@ var (
 )
 
 // New returns a store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb, batch: newBatcher(rdb)} }
 
 // NextSeq returns the next number of a tenant's day, from 1.
 func (s *Store) NextSeq(ctx context.Context, tenant, day string) (int, error) {
@@ -52,10 +55,11 @@ func (s *Store) NextSeq(ctx context.Context, tenant, day string) (int, error) {
 
 // Complaint returns a stored complaint.
 func (s *Store) Complaint(ctx context.Context, tenant, id string) (*qunsu.Complaint, error) {
-	vals, err := s.rdb.HMGet(ctx, complaintKey(tenant, id), "v", "j").Result()
-	if err != nil {
+	cmd := redis.NewSliceCmd(ctx, "hmget", complaintKey(tenant, id), "v", "j")
+	if err := s.batch.do(ctx, cmd); err != nil {
 		return nil, fmt.Errorf("store: complaint: %w", err)
 	}
+	vals := cmd.Val()
 	if vals[1] == nil {
 		return nil, qunsu.Errorf(qunsu.ENOTFOUND, "err.not_found", id)
 	}
@@ -384,7 +388,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
 		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t), closedKey(t)}
-	res, err := commitScript.Run(ctx, s.rdb, keys, args...).Text()
+	res, err := s.batch.script(ctx, commitScript, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}

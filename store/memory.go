@@ -10,14 +10,15 @@ import (
 
 // Recall returns what a platform adapter remembered under key.
 func (s *Store) Recall(ctx context.Context, tenant, key string) (string, bool, error) {
-	v, err := s.rdb.Get(ctx, memoryKey(tenant, key)).Result()
+	cmd := redis.NewStringCmd(ctx, "get", memoryKey(tenant, key))
+	err := s.batch.do(ctx, cmd)
 	if err == redis.Nil {
 		return "", false, nil
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("store: recall: %w", err)
 	}
-	return v, true, nil
+	return cmd.Val(), true, nil
 }
 
 // RecallAll returns what is remembered under each of keys (MGET: one round
@@ -27,10 +28,11 @@ func (s *Store) RecallAll(ctx context.Context, tenant string, keys ...string) (m
 	for i, k := range keys {
 		full[i] = memoryKey(tenant, k)
 	}
-	vals, err := s.rdb.MGet(ctx, full...).Result()
-	if err != nil {
+	cmd := redis.NewSliceCmd(ctx, append([]any{"mget"}, anys(full)...)...)
+	if err := s.batch.do(ctx, cmd); err != nil {
 		return nil, fmt.Errorf("store: recall: %w", err)
 	}
+	vals := cmd.Val()
 	out := make(map[string]string, len(keys))
 	for i, v := range vals {
 		if v, ok := v.(string); ok {
@@ -71,4 +73,12 @@ func (s *Store) Forget(ctx context.Context, tenant string, keys ...string) error
 		return fmt.Errorf("store: forget: %w", err)
 	}
 	return nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -80,7 +80,7 @@ func (s *Store) Done(ctx context.Context, tenant, platform string, ids ...string
 // BeginSend claims the posting of a message (see beginSendScript).
 func (s *Store) BeginSend(ctx context.Context, tenant, platform, key, sender string, lease time.Duration) (qunsu.SendState, time.Time, error) {
 	keys := []string{sentKey(tenant, platform, key), lockKey(tenant, platform, key), tryKey(tenant, platform, key)}
-	res, err := beginSendScript.Run(ctx, s.rdb, keys, time.Now().UnixMilli(), lease.Milliseconds(), int(tryTTL.Seconds()), sender).StringSlice()
+	res, err := s.batch.script(ctx, beginSendScript, keys, time.Now().UnixMilli(), lease.Milliseconds(), int(tryTTL.Seconds()), sender).StringSlice()
 	if err != nil || len(res) != 2 {
 		return 0, time.Time{}, fmt.Errorf("store: begin send: %v %w", res, err)
 	}
@@ -99,7 +99,7 @@ func (s *Store) BeginSend(ctx context.Context, tenant, platform, key, sender str
 // FinishSend marks a message posted and acknowledges its entry (see finishSendScript).
 func (s *Store) FinishSend(ctx context.Context, tenant, platform, key, sender, id string) error {
 	keys := []string{sentKey(tenant, platform, key), lockKey(tenant, platform, key), tryKey(tenant, platform, key), outboxKey(tenant)}
-	if err := finishSendScript.Run(ctx, s.rdb, keys, int(sentTTL.Seconds()), sender, platform, id).Err(); err != nil {
+	if err := s.batch.script(ctx, finishSendScript, keys, int(sentTTL.Seconds()), sender, platform, id).Err(); err != nil {
 		return fmt.Errorf("store: finish send: %w", err)
 	}
 	return nil

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"qunsu/internal/redistest"
+)
+
+// roundTrips counts the round trips a client makes.
+type roundTrips struct{ n atomic.Int64 }
+
+func (c *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// Commands that callers send at once go together, each with its own answer.
+func TestCommandsSentAtOnceShareRoundTrips(t *testing.T) {
+	rdb := redistest.Client(t)
+	trips := &roundTrips{}
+	rdb.AddHook(trips)
+	s, tenant := New(rdb), redistest.Tenant(t)
+	ctx := context.Background()
+	const n = 400
+	for i := range n {
+		if i%2 == 0 { // every other key has nothing remembered
+			continue
+		}
+		if err := s.Remember(ctx, tenant, fmt.Sprint("k", i), fmt.Sprint("v", i), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trips.n.Store(0)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			v, ok, err := s.Recall(ctx, tenant, fmt.Sprint("k", i))
+			if want := i%2 == 1; err != nil || ok != want || (ok && v != fmt.Sprint("v", i)) {
+				t.Errorf("k%d: %q %v %v, want found %v", i, v, ok, err, want)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if got := trips.n.Load(); got >= n/2 {
+		t.Errorf("%d reads sent at once took %d round trips, want them to share", n, got)
+	}
+	t.Logf("%d reads in %d round trips", n, trips.n.Load())
+}
+
+// A script the server does not know (restarted, or SCRIPT FLUSH) is loaded
+// and run; a caller that gives up gets its context's error.
+func TestBatchedScriptsSurviveAFlushAndCallersMayGiveUp(t *testing.T) {
+	rdb := redistest.Client(t)
+	s := New(rdb)
+	ctx := context.Background()
+	script := redis.NewScript(`return ARGV[1] .. KEYS[1]`)
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.batch.script(ctx, script, []string{"{t:x}:k"}, "v-").Text()
+	if err != nil || got != "v-{t:x}:k" {
+		t.Fatalf("script after a flush: %q %v", got, err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.batch.script(gone, script, []string{"{t:x}:k"}, "v-").Err(); err != context.Canceled {
+		t.Errorf("a caller that gave up got %v, want %v", err, context.Canceled)
+	}
+	if _, _, err := s.Recall(gone, "x", "k"); err == nil {
+		t.Error("a read whose caller gave up reported no error")
+	}
+}
