@@ -31,6 +31,17 @@ type Chat struct {
 	ReplyURL string `json:"reply_url,omitempty"`
 }
 
+// OnlyOn is the one platform the chat is on: an origin's, or a direct
+// message's meant for the person there only; "" when every platform posts
+// to it (a team chat, the managers', a person wherever they are).
+func (c Chat) OnlyOn() string {
+	switch c.Kind {
+	case ChatOrigin, ChatDirect:
+		return c.Platform
+	}
+	return ""
+}
+
 // Same reports whether two references name the same chat.
 func (c Chat) Same(o Chat) bool {
 	if c.Kind != o.Kind {

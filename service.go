@@ -99,6 +99,9 @@ type TimerQueue interface {
 type Envelope struct {
 	ID      string // the outbox entry id
 	Message Message
+	// Elsewhere is set, and Message left empty, for a message that is
+	// another platform's only (Chat.OnlyOn): it is acknowledged unread.
+	Elsewhere bool
 }
 
 // SendState is what a sender finds when it is about to post a message.

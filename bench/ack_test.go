@@ -98,6 +98,9 @@ func benchAck(t *testing.T, sc scale) {
 				run.target.client = newLoadClient(ackOutstanding)
 				run.warmUp(t)
 			}
+			// The qunsu process over its turns and the floor's between them.
+			name := strings.ToLower(strings.ReplaceAll(pair[0].platform, " ", "-"))
+			profiled := profile(t, q, fmt.Sprintf("ack-%s-%d", name, rate), int(math.Ceil(2*sc.ackFor)))
 			for turn := range turns {
 				// Turn about, the floor first every other time.
 				for i := range both {
@@ -111,6 +114,7 @@ func benchAck(t *testing.T, sc scale) {
 					}
 				}
 			}
+			profiled()
 			for _, run := range both {
 				run.target.client.CloseIdleConnections()
 				run.res.lat, run.res.late = run.res.lat.sorted(), run.res.late.sorted()

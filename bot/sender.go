@@ -231,12 +231,16 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 		}
 		failures = 0
 		var fresh []qunsu.Envelope
+		var skipped []string // other platforms' messages: acknowledged together, in one round trip
 		for _, env := range batch {
-			if !s.taken(env.ID) { // else a lane of ours has it already
+			switch {
+			case s.taken(env.ID): // a lane of ours has it already
+			case env.Elsewhere:
+				skipped = append(skipped, env.ID)
+			default:
 				fresh = append(fresh, env)
 			}
 		}
-		var skipped []string // other platforms' messages: acknowledged together, in one round trip
 		for i, r := range s.routeAll(ctx, tenant, fresh) {
 			env := fresh[i]
 			switch {
@@ -611,20 +615,17 @@ type Chats struct {
 
 // Resolve returns the chat m goes to.
 func (c Chats) Resolve(ctx context.Context, m qunsu.Message) (chat string, ok bool, err error) {
+	if only := m.Chat.OnlyOn(); only != "" && only != c.Platform {
+		return "", false, nil // an answer to a command typed on another platform, or a person told there only
+	}
 	switch m.Chat.Kind {
 	case qunsu.ChatOrigin:
-		if m.Chat.Platform != c.Platform {
-			return "", false, nil
-		}
 		chat = m.Chat.ID
 	case qunsu.ChatTeam:
 		chat, err = c.Team(ctx, m)
 	case qunsu.ChatManagers:
 		chat, err = c.Managers()
 	case qunsu.ChatDirect:
-		if m.Chat.Platform != "" && m.Chat.Platform != c.Platform {
-			return "", false, nil // meant for the person on another platform only
-		}
 		chat, err = c.Direct(ctx, m.Chat.Person)
 	default:
 		err = Permanent(fmt.Errorf("unknown chat kind %q", m.Chat.Kind))

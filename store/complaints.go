@@ -311,14 +311,14 @@ type payload struct {
 	Schedule   [][2]string `json:"schedule"`
 	Unschedule []string    `json:"unschedule"`
 	Claimed    string      `json:"claimed"`
-	Messages   []string    `json:"messages"` // keys; the JSON goes in ARGV 5 on
+	Messages   [][2]string `json:"messages"` // key and Chat.OnlyOn; the JSON goes in ARGV 5 on
 	Roles      []string    `json:"roles"`
 }
 
 // Commit writes a change atomically (see commitScript).
 func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	p := payload{Has: "0", Once: "0", Handles: "0", Open: "0", Events: []string{}, Schedule: [][2]string{},
-		Unschedule: []string{}, Messages: []string{}, Roles: []string{}}
+		Unschedule: []string{}, Messages: [][2]string{}, Roles: []string{}}
 	args := []any{"", wakeChannel(ch.Tenant), rolesChannel(ch.Tenant), ""} // the payload and complaint go in 1 and 4
 	id := "_"
 	if c := ch.Complaint; c != nil {
@@ -362,7 +362,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 		if err != nil {
 			return fmt.Errorf("store: encode message: %w", err)
 		}
-		p.Messages = append(p.Messages, m.Key)
+		p.Messages = append(p.Messages, [2]string{m.Key, m.Chat.OnlyOn()})
 		args = append(args, js)
 	}
 	for _, r := range ch.Roles {

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	fastjson "github.com/goccy/go-json"
+	"github.com/redis/go-redis/v9"
+
 	"qunsu"
 )
 
@@ -39,10 +42,13 @@ func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, 
 	}
 	out := make([]qunsu.Envelope, 0, len(msgs))
 	for _, m := range msgs {
-		raw, _ := m.Values["m"].(string)
-		var msg qunsu.Message
-		if err := json.Unmarshal([]byte(raw), &msg); err != nil {
-			return nil, fmt.Errorf("store: decode message %s: %w", m.ID, err)
+		if only, _ := m.Values["p"].(string); only != "" && only != platform {
+			out = append(out, qunsu.Envelope{ID: m.ID, Elsewhere: true})
+			continue
+		}
+		msg, err := decodeMessage(m)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, qunsu.Envelope{ID: m.ID, Message: msg})
 	}
@@ -58,12 +64,20 @@ func (s *Store) Entry(ctx context.Context, tenant, id string) (qunsu.Message, bo
 	if len(msgs) == 0 {
 		return qunsu.Message{}, false, nil
 	}
-	raw, _ := msgs[0].Values["m"].(string)
+	m, err := decodeMessage(msgs[0])
+	return m, err == nil, err
+}
+
+// decodeMessage decodes an outbox entry's message (every sender decodes
+// every message meant for it, thousands a second under load: with the faster
+// decoder; its strings share one buffer, the size of the message).
+func decodeMessage(e redis.XMessage) (qunsu.Message, error) {
+	raw, _ := e.Values["m"].(string)
 	var m qunsu.Message
-	if err := json.Unmarshal([]byte(raw), &m); err != nil {
-		return qunsu.Message{}, false, fmt.Errorf("store: decode message %s: %w", id, err)
+	if err := fastjson.Unmarshal([]byte(raw), &m); err != nil {
+		return qunsu.Message{}, fmt.Errorf("store: decode message %s: %w", e.ID, err)
 	}
-	return m, true, nil
+	return m, nil
 }
 
 // Done acknowledges entries for platform.

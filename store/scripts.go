@@ -19,7 +19,8 @@ import "github.com/redis/go-redis/v9"
 //	  id, score: reported ms, open: "1"/"0", closed: closed ms or "" (not closed),
 //	  once: "1" if KEYS[9] applies, handles: "1" if KEYS[10] applies,
 //	  events: [JSON], schedule: [[member, ms]], unschedule: [member],
-//	  claimed: member or "", messages: [key], roles: [JSON] }
+//	  claimed: member or "", messages: [[key, the one platform it is for or ""]],
+//	  roles: [JSON] }
 //
 // Returns "ok", "handled" (the inbound message was acted on: nothing written),
 // "conflict" (version moved: nothing written) or "once" (the once key was taken:
@@ -55,7 +56,7 @@ if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) th
 for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 if #p.roles > 0 then redis.call("PUBLISH", ARGV[3], "1") end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
-for i, k in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", k, "m", ARGV[4 + i]) end
+for i, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "p", m[2], "m", ARGV[4 + i]) end
 return "ok"
 `)
 

@@ -495,3 +495,34 @@ func TestSDKCacheKeepsValuesPerTenant(t *testing.T) {
 		}
 	})
 }
+
+// A message that is one platform's only (an answer in the chat a command came
+// from, a person told there only) reaches the others' senders unread, to be
+// acknowledged: each would decode every answer of the other for nothing.
+func TestOtherPlatformsMessagesComeUnread(t *testing.T) {
+	onEach(t, func(t *testing.T, s *store.Store, tenant string) {
+		msgs := []qunsu.Message{
+			{Key: "answer", Text: "帮助", Chat: qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: "slack", ID: "C1"}},
+			{Key: "dm", Text: "知会", Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: "wangfang", Platform: "wecom"}},
+			{Key: "team", Text: "⏰", Chat: qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-1"}},
+			{Key: "anywhere", Text: "知会", Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: "wangfang"}},
+		}
+		if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: msgs}); err != nil {
+			t.Fatal(err)
+		}
+		for platform, elsewhere := range map[string]string{"slack": "dm", "wecom": "answer"} {
+			got, err := s.Receive(ctx, tenant, platform, "c", 10, time.Hour, 0)
+			if err != nil || len(got) != len(msgs) {
+				t.Fatalf("%s read %d of %d: %v", platform, len(got), len(msgs), err)
+			}
+			for i, env := range got {
+				switch key := msgs[i].Key; {
+				case key == elsewhere && (!env.Elsewhere || env.Message.Key != ""):
+					t.Errorf("%s read %s, another platform's: %+v", platform, key, env)
+				case key != elsewhere && (env.Elsewhere || env.Message.Text != msgs[i].Text || env.Message.Chat != msgs[i].Chat):
+					t.Errorf("%s read %s as %+v, want it whole", platform, key, env)
+				}
+			}
+		}
+	})
+}
