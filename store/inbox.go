@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"qunsu"
 )
 
@@ -65,13 +63,14 @@ func (s *Store) DoneInbound(ctx context.Context, tenant string, ids ...string) e
 	if len(ids) == 0 {
 		return nil
 	}
-	key := inboxKey(tenant)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, key, inboxGroup, ids...)
-		p.XDel(ctx, key, ids...)
-		return nil
-	})
-	if err != nil {
+	args := make([]any, 0, 1+len(ids))
+	args = append(args, inboxGroup)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	// Through the batcher: under load the workers' acknowledgements share
+	// round trips.
+	if err := s.batch.script(ctx, doneInboundScript, []string{inboxKey(tenant)}, args...).Err(); err != nil {
 		return fmt.Errorf("store: inbox ack: %w", err)
 	}
 	return nil

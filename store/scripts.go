@@ -101,6 +101,16 @@ redis.call("XADD", KEYS[2], "*", "m", ARGV[1])
 return 1
 `)
 
+// doneInboundScript acknowledges inbox entries and deletes them.
+//
+// KEYS: 1 inbox. ARGV: 1 group, 2… entry ids.
+var doneInboundScript = redis.NewScript(`
+local ids = {unpack(ARGV, 2)}
+redis.call("XACK", KEYS[1], ARGV[1], unpack(ids))
+redis.call("XDEL", KEYS[1], unpack(ids))
+return "ok"
+`)
+
 // beginSendScript claims the posting of one message on one platform for one
 // sender; the sender that holds the claim may call it again to extend it.
 //
