@@ -1,14 +1,10 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"qunsu"
 	"qunsu/internal/redistest"
@@ -16,38 +12,13 @@ import (
 	"qunsu/store"
 )
 
-// complaintReads counts the complaints read one at a time, and those read in
-// pipelines.
-type complaintReads struct{ single, piped atomic.Int64 }
-
-func (c *complaintReads) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *complaintReads) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() == "hmget" {
-			c.single.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-func (c *complaintReads) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, cmd := range cmds {
-			if cmd.Name() == "hmget" {
-				c.piped.Add(1)
-			}
-		}
-		return next(ctx, cmds)
-	}
-}
-
 // Timers that fall due together have their complaints read in one round
 // trip, not one each: after downtime thousands fall due at once.
 func TestTimersDueTogetherReadTheirComplaintsAtOnce(t *testing.T) {
 	s := settings(t)
 	s.Tenant = redistest.Tenant(t)
-	reads := &complaintReads{}
 	rdb := redistest.Client(t)
-	rdb.AddHook(reads)
+	commands := redistest.CountCommands(rdb)
 	st := store.New(rdb)
 	if err := st.Subscribe(t.Context(), s.Tenant, "console"); err != nil {
 		t.Fatal(err)
@@ -64,17 +35,16 @@ func TestTimersDueTogetherReadTheirComplaintsAtOnce(t *testing.T) {
 		}
 	}
 	clock.t = clock.t.Add(30 * time.Minute) // every complaint's acknowledgement falls due
-	reads.single.Store(0)
-	reads.piped.Store(0)
+	commands.Reset()
 	p := &scheduler.Poller{Queue: st, Handler: e, Clock: clock, Tenants: []string{s.Tenant}, Batch: 100}
 	fired, err := p.RunDue(t.Context())
 	if err != nil || fired != n {
 		t.Fatalf("fired %d of %d timers: %v", fired, n, err)
 	}
-	if got := reads.single.Load(); got != 0 {
+	if got := commands.Alone("hmget"); got != 0 {
 		t.Errorf("%d complaints were read one at a time, want none: the batch's were read at once", got)
 	}
-	if got := reads.piped.Load(); got < n {
+	if got := commands.Piped("hmget"); got < n {
 		t.Errorf("%d complaints read in pipelines, want the batch's %d", got, n)
 	}
 	got, err := st.Receive(t.Context(), s.Tenant, "console", "test", 1000, time.Hour, 0)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -12,28 +11,10 @@ import (
 	"qunsu/internal/redistest"
 )
 
-// roundTrips counts the round trips a client makes.
-type roundTrips struct{ n atomic.Int64 }
-
-func (c *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 // Commands that callers send at once go together, each with its own answer.
 func TestCommandsSentAtOnceShareRoundTrips(t *testing.T) {
 	rdb := redistest.Client(t)
-	trips := &roundTrips{}
-	rdb.AddHook(trips)
+	commands := redistest.CountCommands(rdb)
 	s, tenant := New(rdb), redistest.Tenant(t)
 	ctx := context.Background()
 	const n = 400
@@ -45,7 +26,7 @@ func TestCommandsSentAtOnceShareRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	trips.n.Store(0)
+	commands.Reset()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
@@ -61,10 +42,10 @@ func TestCommandsSentAtOnceShareRoundTrips(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if got := trips.n.Load(); got >= n/2 {
+	if got := commands.RoundTrips(); got >= n/2 {
 		t.Errorf("%d reads sent at once took %d round trips, want them to share", n, got)
 	}
-	t.Logf("%d reads in %d round trips", n, trips.n.Load())
+	t.Logf("%d reads in %d round trips", n, commands.RoundTrips())
 }
 
 // A script the server does not know (restarted, or SCRIPT FLUSH) is loaded

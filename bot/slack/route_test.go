@@ -1,11 +1,7 @@
 package slack_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
-
-	"github.com/redis/go-redis/v9"
 
 	"qunsu"
 	"qunsu/bot/slack"
@@ -14,31 +10,13 @@ import (
 	"qunsu/store"
 )
 
-// commandCounter counts the commands a Redis client sends.
-type commandCounter struct{ n atomic.Int64 }
-
-func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.n.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
-}
-
 // Routing a message to a complaint's channel that exists, with its people in
 // it, reads what is known of the channel in one round trip: after downtime
 // every one of thousands of reminders is routed so.
 func TestRoutingToAKnownChannelIsOneRoundTrip(t *testing.T) {
 	r := newRig(t, slack.Config{})
-	commands := &commandCounter{}
 	rdb := redistest.Client(t)
-	rdb.AddHook(commands)
+	commands := redistest.CountCommands(rdb)
 	st := store.New(rdb)
 	a := slack.New(slack.Config{BotToken: slackfake.BotToken, APIURL: r.fake.APIURL(), SigningSecret: secret},
 		slack.Options{Tenant: r.tenant, Inbox: st, Memory: st})
@@ -48,12 +26,12 @@ func TestRoutingToAKnownChannelIsOneRoundTrip(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("route: %v %v", ok, err)
 	}
-	before := commands.n.Load()
+	before := commands.All()
 	again, ok, err := a.Route(ctx, m)
 	if err != nil || !ok || again.Chat != first.Chat {
 		t.Fatalf("routed again to %q (%v %v), want %q", again.Chat, ok, err, first.Chat)
 	}
-	if n := commands.n.Load() - before; n != 1 {
+	if n := commands.All() - before; n != 1 {
 		t.Errorf("routing to a known channel took %d Redis commands, want 1", n)
 	}
 	if got := r.fake.Calls("conversations.invite"); len(got) != 1 {
