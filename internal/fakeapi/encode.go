@@ -65,53 +65,16 @@ func (e *encoder) value(v any) error {
 	case int64:
 		e.buf = strconv.AppendInt(e.buf, v, 10)
 	case []Object:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		e.buf = append(e.buf, '[')
-		for i, o := range v {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if err := e.value(o); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, ']')
+		return array(e, v, func(o Object) error { return e.value(o) })
 	case []string:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		e.buf = append(e.buf, '[')
-		for i, s := range v {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.str(s, e.escapeHTML)
-		}
-		e.buf = append(e.buf, ']')
+		return array(e, v, func(s string) error { e.str(s, e.escapeHTML); return nil })
 	case []any:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		if e.depth >= maxDepth {
+		if v != nil && e.depth >= maxDepth {
 			return e.leafValue(v)
 		}
 		e.depth++
 		defer func() { e.depth-- }()
-		e.buf = append(e.buf, '[')
-		for i, x := range v {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if err := e.value(x); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, ']')
+		return array(e, v, e.value)
 	case map[string]any:
 		if v == nil {
 			e.buf = append(e.buf, "null"...)
@@ -142,6 +105,25 @@ func (e *encoder) value(v any) error {
 	default:
 		return e.leafValue(v)
 	}
+	return nil
+}
+
+// array writes items as a JSON array, each with write; a nil slice is null.
+func array[T any](e *encoder, items []T, write func(T) error) error {
+	if items == nil {
+		e.buf = append(e.buf, "null"...)
+		return nil
+	}
+	e.buf = append(e.buf, '[')
+	for i, item := range items {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		if err := write(item); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, ']')
 	return nil
 }
 
