@@ -27,11 +27,11 @@ func runDowngrade(ctx context.Context, r *Request) error {
 	if word == "" && len(free) > 0 {
 		word, free = free[0], free[1:]
 	}
-	reason := strings.TrimSpace(strings.TrimSpace(a.kv["reason"] + " " + strings.Join(free, " ")))
+	reason, err := a.reason(free)
 	if word == "" || reason == "" {
 		return qunsu.Errorf(qunsu.EINVALID, "err.missing_reason", id)
 	}
-	if err := checkField("原因/reason", reason, MaxSummaryRunes); err != nil {
+	if err != nil {
 		return err
 	}
 	to, ok := lookupGrade(r.S.Policy, word)

@@ -47,6 +47,13 @@ type args struct {
 	free []string
 }
 
+// reason is the reason= field followed by the free words given (what is
+// left of them once the command's own are taken), checked for length.
+func (a args) reason(free []string) (string, error) {
+	reason := strings.TrimSpace(a.kv["reason"] + " " + strings.Join(free, " "))
+	return reason, checkField("原因/reason", reason, MaxSummaryRunes)
+}
+
 var timeOfDay = regexp.MustCompile(`^\d{1,2}:\d{2}$`)
 
 // splitWords splits on ASCII and full-width spaces.

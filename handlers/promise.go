@@ -35,8 +35,8 @@ func runPromise(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(strings.TrimSpace(a.kv["reason"] + " " + strings.Join(more, " ")))
-	if err := checkField("原因/reason", reason, MaxSummaryRunes); err != nil {
+	reason, err := a.reason(more)
+	if err != nil {
 		return err
 	}
 	if !at.After(r.Now) {

@@ -2,7 +2,6 @@ package slack_test
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/png"
 	"net/http"
@@ -11,20 +10,9 @@ import (
 
 	"qunsu"
 	"qunsu/bot/slack"
+	"qunsu/internal/fakeapi"
 	"qunsu/internal/slackfake"
 )
-
-// testPNG is a small picture with a known pixel.
-func testPNG(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
-	img.Set(7, 5, color.RGBA{200, 10, 10, 255})
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // posted waits until channel has n messages and returns them.
 func (r *rig) posted(channel string, n int) []slackfake.Message {
@@ -44,7 +32,7 @@ func TestFilesFollowTheTextOnceAcrossRetries(t *testing.T) {
 	r.fake.AddChannel("C0MANAGERS", "managers", false, slackfake.BotUserID)
 	r.fake.FailNext("files.completeUploadExternal", 1, slackfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1})
 	r.fake.FailNext("upload", 1, slackfake.Fault{Status: http.StatusInternalServerError})
-	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Title: "群诉汇总 2026-11-23", Data: testPNG(t)}
+	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Title: "群诉汇总 2026-11-23", Data: fakeapi.SamplePNG(t)}
 	report := qunsu.File{Name: "月报-2026-11.xlsx", Type: qunsu.TypeXLSX, Title: "11月月报", Data: []byte("PK\x03\x04 a workbook")}
 	origin := qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: slack.Platform, ID: "C0REPORTS"}
 	msgs := []qunsu.Message{
@@ -113,7 +101,7 @@ func TestFilesSharedBeforeALostAnswerAreNotSharedAgain(t *testing.T) {
 	r := newRig(t, slack.Config{})
 	r.fake.FailNext("files.completeUploadExternal", 1, slackfake.Fault{Drop: true})
 	origin := qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: slack.Platform, ID: "C0REPORTS"}
-	file := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Data: testPNG(t)}
+	file := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Data: fakeapi.SamplePNG(t)}
 	if err := r.st.Commit(ctx, qunsu.Change{Tenant: r.tenant.Tenant, Messages: []qunsu.Message{
 		{Chat: origin, Text: "📊 汇总", Files: []qunsu.File{file, file}, Key: "in:x#0"}}}); err != nil {
 		t.Fatal(err)

@@ -45,15 +45,18 @@ type (
 	mediaField struct {
 		MediaID string `json:"media_id"`
 	}
-	appMedia struct {
-		*message.SendRequestCommon
+	// media is an image or file message's body: one of the two is set.
+	media struct {
 		Image *mediaField `json:"image,omitempty"`
 		File  *mediaField `json:"file,omitempty"`
 	}
+	appMedia struct {
+		*message.SendRequestCommon
+		media
+	}
 	chatMedia struct {
 		*appchat.SendRequestCommon
-		Image *mediaField `json:"image,omitempty"`
-		File  *mediaField `json:"file,omitempty"`
+		media
 	}
 	robotImage struct {
 		Base64 string `json:"base64"`
@@ -101,47 +104,41 @@ func isPicture(f qunsu.File) bool {
 	return f.Type == qunsu.TypePNG || f.Type == "image/jpeg"
 }
 
-// appMediaOf uploads a file for the app and makes the message that carries it.
-func (a *Adapter) appMediaOf(ctx context.Context, f qunsu.File) (msgtype string, field *mediaField, err error) {
+// appMediaOf uploads a file for the app and makes the message body that
+// carries it.
+func (a *Adapter) appMediaOf(ctx context.Context, f qunsu.File) (msgtype string, body media, err error) {
 	msgtype = "file"
 	if isPicture(f) && len(f.Data) <= maxAppImage {
 		msgtype = "image"
 	}
 	token, err := a.token.handle.GetAccessTokenContext(ctx)
 	if err != nil {
-		return "", nil, err
+		return "", media{}, err
 	}
 	id, err := a.uploadMedia(ctx, fmt.Sprintf(mediaUploadURL, url.QueryEscape(token), msgtype), f, "MediaUpload")
-	return msgtype, &mediaField{MediaID: id}, err
+	if msgtype == "image" {
+		return msgtype, media{Image: &mediaField{MediaID: id}}, err
+	}
+	return msgtype, media{File: &mediaField{MediaID: id}}, err
 }
 
 // sendMediaToMember sends a file to a member through the app.
 func (a *Adapter) sendMediaToMember(ctx context.Context, userID string, f qunsu.File) error {
-	msgtype, field, err := a.appMediaOf(ctx, f)
+	msgtype, body, err := a.appMediaOf(ctx, f)
 	if err != nil {
 		return err
 	}
-	req := appMedia{SendRequestCommon: &message.SendRequestCommon{ToUser: userID, MsgType: msgtype, AgentID: a.cfg.AgentID}}
-	if msgtype == "image" {
-		req.Image = field
-	} else {
-		req.File = field
-	}
+	req := appMedia{SendRequestCommon: &message.SendRequestCommon{ToUser: userID, MsgType: msgtype, AgentID: a.cfg.AgentID}, media: body}
 	return a.call(ctx, messageSendURL, req, &message.SendResponse{}, "MessageSendMedia")
 }
 
 // sendMediaToChat sends a file to an app group chat.
 func (a *Adapter) sendMediaToChat(ctx context.Context, chatID string, f qunsu.File) error {
-	msgtype, field, err := a.appMediaOf(ctx, f)
+	msgtype, body, err := a.appMediaOf(ctx, f)
 	if err != nil {
 		return err
 	}
-	req := chatMedia{SendRequestCommon: &appchat.SendRequestCommon{ChatID: chatID, MsgType: msgtype}}
-	if msgtype == "image" {
-		req.Image = field
-	} else {
-		req.File = field
-	}
+	req := chatMedia{SendRequestCommon: &appchat.SendRequestCommon{ChatID: chatID, MsgType: msgtype}, media: body}
 	return a.call(ctx, appChatSendURL, req, &appchat.SendResponse{}, "AppChatSendMedia")
 }
 

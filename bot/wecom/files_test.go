@@ -2,28 +2,17 @@ package wecom
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/png"
 	"testing"
 	"time"
 
 	"qunsu"
+	"qunsu/internal/fakeapi"
 	"qunsu/internal/wecomfake"
 )
 
-func testPNG(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
-	img.Set(7, 5, color.RGBA{200, 10, 10, 255})
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// isTestPNG reports whether data decodes to the picture testPNG draws.
+// isTestPNG reports whether data decodes to the picture fakeapi.SamplePNG draws.
 func isTestPNG(data []byte) bool {
 	img, err := png.Decode(bytes.NewReader(data))
 	return err == nil && img.Bounds().Dx() == 40 && color.RGBAModel.Convert(img.At(7, 5)) == color.RGBA{200, 10, 10, 255}
@@ -36,7 +25,7 @@ func isTestPNG(data []byte) bool {
 // twice.
 func TestFilesFollowTheTextOnEveryRoute(t *testing.T) {
 	r := newRig(t)
-	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Title: "群诉汇总", Data: testPNG(t)}
+	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Title: "群诉汇总", Data: fakeapi.SamplePNG(t)}
 	report := qunsu.File{Name: "月报-2026-11.xlsx", Type: qunsu.TypeXLSX, Title: "11月月报", Data: []byte("PK\x03\x04 a workbook")}
 	r.fake.FailNext("/cgi-bin/media/upload", 1, -1)
 	r.fake.FailNext("/cgi-bin/webhook/upload_media", 1, -1)
@@ -112,7 +101,7 @@ func TestFilesFollowTheTextOnEveryRoute(t *testing.T) {
 func TestFilesForTheRobotGoThroughTheApp(t *testing.T) {
 	r := newRig(t)
 	chat := qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: Platform, ID: robotChat("wrGroup1", "LiQiang"), ReplyURL: r.fake.NewResponseURL()}
-	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Data: testPNG(t)}
+	chart := qunsu.File{Name: "群诉汇总-2026-11-23.png", Type: qunsu.TypePNG, Data: fakeapi.SamplePNG(t)}
 	stop := r.send(qunsu.Message{Chat: chat, Text: "📊 汇总", Files: []qunsu.File{chart}, Key: "robot"})
 	defer stop()
 	if !r.fake.WaitFor(5*time.Second, func() bool { return len(r.fake.AppMessages("LiQiang")) == 2 }) {

@@ -6,6 +6,10 @@ package fakeapi
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
 	"time"
 )
 
@@ -83,4 +87,17 @@ func WaitFor(timeout time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// SamplePNG is a small picture with a known pixel (red at 7,5), for tests
+// that post files through the platforms.
+func SamplePNG(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	img.Set(7, 5, color.RGBA{200, 10, 10, 255})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
