@@ -29,11 +29,11 @@ func cardMessage(c *qunsu.Complaint, s *qunsu.Settings, now time.Time, lead stri
 }
 
 // cardSum is a digest of what a card shows and whom it is for: two cards
-// with the same sum look the same. The blocks count by kind and text, and the
-// buttons as JSON (they are few and small).
+// with the same sum look the same. The blocks count by kind and text (the
+// card's text is theirs joined), and the buttons as JSON (few and small).
 func cardSum(m qunsu.Message) string {
 	h := sha256.New()
-	for _, part := range append([]string{m.Text, m.Title, m.Owner, string(m.Chat.Kind), m.Chat.Complaint, m.Chat.Name}, m.Members...) {
+	for _, part := range append([]string{m.Title, m.Owner, string(m.Chat.Kind), m.Chat.Complaint, m.Chat.Name}, m.Members...) {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

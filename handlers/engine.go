@@ -111,10 +111,10 @@ func (r *Request) run(ctx context.Context) error {
 	return cmd.Run(ctx, r)
 }
 
-// reply queues a message to the chat the command came from.
-func (r *Request) reply(text string) {
+// reply queues a message, and its files, to the chat the command came from.
+func (r *Request) reply(text string, files ...qunsu.File) {
 	r.out = append(r.out, qunsu.Message{
-		Tenant: r.S.Tenant, Chat: r.In.Chat, Text: text, At: r.Now,
+		Tenant: r.S.Tenant, Chat: r.In.Chat, Text: text, Files: files, At: r.Now,
 		Key: fmt.Sprintf("in:%s#%d", qunsu.InboundKey(r.In), len(r.out)),
 	})
 }

@@ -56,8 +56,7 @@ func runMonthly(ctx context.Context, r *Request) error {
 			return err
 		}
 	}
-	r.reply(monthlyText(&m, s, r.Lang, files))
-	r.out[len(r.out)-1].Files = files
+	r.reply(monthlyText(&m, s, r.Lang, files), files...)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,15 +37,8 @@ func runSummary(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	r.reply(text)
-	r.out[len(r.out)-1].Files = files
+	r.reply(text, files...)
 	return nil
-}
-
-// buildSummary renders, at now, the summary of the period of kind around at.
-func buildSummary(ctx context.Context, e *Engine, s *qunsu.Settings, kind string, at, now time.Time, lang qunsu.Lang) (string, error) {
-	text, _, err := e.summary(ctx, s, kind, at, now, lang)
-	return text, err
 }
 
 // summary renders, at now, the summary of the period of kind around at, and
@@ -99,19 +93,22 @@ func summaryChart(sum qunsu.Summary, cs []*qunsu.Complaint, s *qunsu.Settings, a
 	for _, p := range chartPhases {
 		c.Phases = append(c.Phases, render.T(lang, "phase.short."+string(p)))
 	}
-	aftercare := map[qunsu.Grade]int{}
+	byGrade := map[qunsu.Grade][]int{}
 	for _, cm := range cs {
-		if cm.Status == qunsu.StatusAftercare {
-			aftercare[cm.Grade]++
+		if cm.Status == qunsu.StatusDissolved {
+			continue
 		}
+		if byGrade[cm.Grade] == nil {
+			byGrade[cm.Grade] = make([]int, len(chartPhases))
+		}
+		byGrade[cm.Grade][slices.Index(chartPhases, cm.Phase(sum.Now))]++ // a closed one is in aftercare
 	}
 	for _, l := range s.Policy.Levels {
 		c.Grades = append(c.Grades, l.Name.In(lang))
-		row := make([]int, len(chartPhases))
-		for i, p := range chartPhases[:3] {
-			row[i] = sum.ByGradePhase[l.Key][p]
+		row := byGrade[l.Key]
+		if row == nil {
+			row = make([]int, len(chartPhases))
 		}
-		row[3] = aftercare[l.Key]
 		c.Open = append(c.Open, row)
 	}
 	layout := render.T(lang, "chart.day")

@@ -30,7 +30,7 @@ func BenchmarkSummary(b *testing.B) {
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {
-				if _, err := buildSummary(context.Background(), e, s, kind, now, now, s.Lang); err != nil {
+				if _, _, err := e.summary(context.Background(), s, kind, now, now, s.Lang); err != nil {
 					b.Fatal(err)
 				}
 			}
