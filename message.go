@@ -43,19 +43,20 @@ func (c Chat) OnlyOn() string {
 }
 
 // Same reports whether two references name the same chat.
-func (c Chat) Same(o Chat) bool {
-	if c.Kind != o.Kind {
-		return false
-	}
+func (c Chat) Same(o Chat) bool { return c.Key() == o.Key() }
+
+// Key names the chat a reference is to: a team chat by its complaint, a
+// direct message by its person, an origin by its platform and id.
+func (c Chat) Key() string {
 	switch c.Kind {
 	case ChatTeam:
-		return c.Complaint == o.Complaint
+		return "team\x00" + c.Complaint
 	case ChatDirect:
-		return c.Person == o.Person
+		return "direct\x00" + c.Person
 	case ChatOrigin:
-		return c.Platform == o.Platform && c.ID == o.ID
+		return "origin\x00" + c.Platform + "\x00" + c.ID
 	}
-	return true
+	return string(c.Kind)
 }
 
 // Button offers a command to click instead of typing it. A button with a Form

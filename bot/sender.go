@@ -176,7 +176,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		s.Log = slog.Default()
 	}
 	s.Meter = qunsu.MeterOrNop(s.Meter)
-	s.inflight, s.lanes = map[string]bool{}, map[string]*lane{}
+	s.inflight, s.lanes, s.whole = map[string]bool{}, map[string]*lane{}, 0
 	s.quit = quitting(ctx, s.Stop)
 	var wg sync.WaitGroup
 	for _, tenant := range s.Tenants {
@@ -302,17 +302,12 @@ type routed struct {
 // inviting people happen once and in the order written.
 func (s *Sender) routeAll(ctx context.Context, tenant string, batch []qunsu.Envelope) []routed {
 	out := make([]routed, len(batch))
-	chat := func(env qunsu.Envelope) string { return chatKey(env.Message.Chat) }
+	chat := func(env qunsu.Envelope) string { return env.Message.Chat.Key() }
 	keyed.Run(batch, chat, s.Posting, func(i int, env qunsu.Envelope) {
 		r := &out[i]
 		r.route, r.ok, r.err = s.route(ctx, tenant, env)
 	})
 	return out
-}
-
-// chatKey names the chat a message is addressed to, before it is routed.
-func chatKey(c qunsu.Chat) string {
-	return string(c.Kind) + "\x00" + c.Complaint + "\x00" + c.Person + "\x00" + c.Platform + "\x00" + c.ID
 }
 
 // route finds where a message goes. It tries a few times, then leaves the

@@ -116,7 +116,7 @@ func (p *Poller) runDue(ctx context.Context, quit <-chan struct{}) (int, error) 
 // Workers), those of one complaint in the order claimed, and returns how many
 // fired.
 func (p *Poller) fire(ctx context.Context, tenant string, due []qunsu.Scheduled) int {
-	if pre, ok := p.Handler.(Preloader); ok && len(due) > 1 {
+	if pre, ok := p.Handler.(Preloader); ok {
 		ctx = pre.Preload(ctx, tenant, due)
 	}
 	var fired atomic.Int64

@@ -22,8 +22,9 @@ type batcher struct {
 	running int // round trips under way (at most batchRunners)
 }
 
-// batched is a command waiting for its round trip.
+// batched is a command waiting for its round trip, and its caller's context.
 type batched struct {
+	ctx  context.Context
 	cmd  redis.Cmder
 	done chan struct{}
 }
@@ -45,7 +46,7 @@ func (b *batcher) do(ctx context.Context, cmd redis.Cmder) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w := &batched{cmd: cmd, done: make(chan struct{})}
+	w := &batched{ctx: ctx, cmd: cmd, done: make(chan struct{})}
 	b.mu.Lock()
 	b.queue = append(b.queue, w)
 	if b.running < batchRunners {
@@ -61,18 +62,32 @@ func (b *batcher) do(ctx context.Context, cmd redis.Cmder) error {
 	}
 }
 
-// run sends what waits, round trip after round trip, until nothing does.
+// run sends what waits, round trip after round trip, until nothing does. A
+// command whose caller gave up while it waited is not sent (a stopping
+// sender's claim would hold its message for a lease).
 func (b *batcher) run() {
 	for {
 		b.mu.Lock()
-		batch := b.queue
+		waiting := b.queue
 		b.queue = nil
-		if len(batch) == 0 {
+		if len(waiting) == 0 {
 			b.running--
 			b.mu.Unlock()
 			return
 		}
 		b.mu.Unlock()
+		batch := waiting[:0]
+		for _, w := range waiting {
+			if err := w.ctx.Err(); err != nil {
+				w.cmd.SetErr(err)
+				close(w.done)
+				continue
+			}
+			batch = append(batch, w)
+		}
+		if len(batch) == 0 {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 		if len(batch) == 1 {
 			_ = b.rdb.Process(ctx, batch[0].cmd)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -69,5 +70,37 @@ func TestBatchedScriptsSurviveAFlushAndCallersMayGiveUp(t *testing.T) {
 	}
 	if _, _, err := s.Recall(gone, "x", "k"); err == nil {
 		t.Error("a read whose caller gave up reported no error")
+	}
+}
+
+// A command whose caller gave up while it waited for its round trip is not
+// sent: a stopping sender's claim would hold its message for a lease.
+func TestCommandsGivenUpWhileWaitingAreNotSent(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := New(rdb), redistest.Tenant(t)
+	ctx := context.Background()
+	// Both runners busy for a moment: what comes now waits.
+	var busy sync.WaitGroup
+	for range batchRunners {
+		busy.Add(1)
+		go func() {
+			defer busy.Done()
+			s.batch.do(ctx, redis.NewCmd(ctx, "blpop", "{t:"+tenant+"}:nothing", 0.3))
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	gone, cancel := context.WithCancel(ctx)
+	key := "{t:" + tenant + "}:given-up"
+	done := make(chan error)
+	go func() { done <- s.batch.do(gone, redis.NewStatusCmd(gone, "set", key, "1")) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("the caller that gave up got %v", err)
+	}
+	busy.Wait()
+	time.Sleep(20 * time.Millisecond)
+	if n, err := rdb.Exists(ctx, key).Result(); err != nil || n != 0 {
+		t.Errorf("a command given up while waiting was sent (exists %d, %v)", n, err)
 	}
 }

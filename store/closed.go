@@ -23,7 +23,7 @@ func (s *Store) ClosedIn(ctx context.Context, tenant string, from, to time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("store: closed: %w", err)
 	}
-	cs, err := s.load(ctx, tenant, ids)
+	cs, err := s.Load(ctx, tenant, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,13 @@ func (s *Store) ClosedIn(ctx context.Context, tenant string, from, to time.Time)
 // once per tenant. It adds only what the index lacks (ZADD NX): a complaint
 // saved meanwhile was indexed by its commit, which knows better.
 func (s *Store) buildClosed(ctx context.Context, tenant string) error {
+	if _, ok := s.closedBuilt.Load(tenant); ok {
+		return nil // seen built: every summary asks
+	}
 	built, err := s.rdb.Exists(ctx, closedBuiltKey(tenant)).Result()
+	if err == nil && built == 1 {
+		s.closedBuilt.Store(tenant, true)
+	}
 	if err != nil || built == 1 {
 		return wrapClosed(err)
 	}
@@ -52,7 +58,7 @@ func (s *Store) buildClosed(ctx context.Context, tenant string) error {
 		return wrapClosed(err)
 	}
 	for start := 0; start < len(ids); start += loadBatch {
-		cs, err := s.load(ctx, tenant, ids[start:min(start+loadBatch, len(ids))])
+		cs, err := s.Load(ctx, tenant, ids[start:min(start+loadBatch, len(ids))])
 		if err != nil {
 			return err
 		}
@@ -68,7 +74,11 @@ func (s *Store) buildClosed(ctx context.Context, tenant string) error {
 			}
 		}
 	}
-	return wrapClosed(s.rdb.Set(ctx, closedBuiltKey(tenant), "1", 0).Err())
+	if err := s.rdb.Set(ctx, closedBuiltKey(tenant), "1", 0).Err(); err != nil {
+		return wrapClosed(err)
+	}
+	s.closedBuilt.Store(tenant, true)
+	return nil
 }
 
 func wrapClosed(err error) error {

@@ -28,6 +28,9 @@ type Store struct {
 	// reclaimed is when each stream reader last took over abandoned entries.
 	reclaimed sync.Map
 	roles     roleCache
+	// closedBuilt holds the tenants whose closed index this process has seen
+	// built (see buildClosed).
+	closedBuilt sync.Map
 }
 
 var (
@@ -64,12 +67,6 @@ func (s *Store) Complaint(ctx context.Context, tenant, id string) (*qunsu.Compla
 		return nil, qunsu.Errorf(qunsu.ENOTFOUND, "err.not_found", id)
 	}
 	return decode(vals[0], vals[1])
-}
-
-// Load returns the stored complaints among ids, read in one round trip
-// (pipelined, a batch of loadBatch at a time); ids not stored are left out.
-func (s *Store) Load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
-	return s.load(ctx, tenant, ids)
 }
 
 func decode(v, j any) (*qunsu.Complaint, error) {
@@ -162,7 +159,7 @@ func (s *Store) Complaints(ctx context.Context, tenant string, from, to time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("store: complaints: %w", err)
 	}
-	return s.load(ctx, tenant, ids)
+	return s.Load(ctx, tenant, ids)
 }
 
 // OpenOrReported returns, each once, the complaints reported in [from, to)
@@ -205,10 +202,11 @@ func reportedIn(from, to time.Time) *redis.ZRangeBy {
 // time, however many complaints there are.
 const loadBatch = 256
 
-// load reads complaints by id, in order; ids no longer stored are left out.
-// The JSON is decoded on every core: with thousands of complaints (a summary)
-// decoding is most of the time taken.
-func (s *Store) load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
+// Load reads complaints by id, in order, in one round trip a batch of
+// loadBatch; ids no longer stored are left out. The JSON is decoded on every
+// core: with thousands of complaints (a summary) decoding is most of the time
+// taken.
+func (s *Store) Load(ctx context.Context, tenant string, ids []string) ([]*qunsu.Complaint, error) {
 	return s.loadAs(ctx, tenant, ids, decodeJSON)
 }
 

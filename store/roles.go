@@ -28,18 +28,21 @@ type roleCache struct {
 	entries  map[string]roleEntry
 }
 
+// roleEntry is a tenant's copy: every notice drops it, so it is always of
+// the current generation.
 type roleEntry struct {
 	changes []qunsu.RoleChange
 	at      time.Time
-	gen     int
 }
 
+// get returns the tenant's copy if it is kept and fresh; else the
+// generation a read about to be made belongs to (see put).
 func (c *roleCache) get(tenant string) ([]qunsu.RoleChange, int, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[tenant]
-	if ok && c.watching[tenant] && e.gen == c.gen[tenant] && time.Since(e.at) < rolesFresh {
-		return e.changes, e.gen, true
+	if ok && c.watching[tenant] && time.Since(e.at) < rolesFresh {
+		return e.changes, c.gen[tenant], true
 	}
 	return nil, c.gen[tenant], false
 }
@@ -49,7 +52,7 @@ func (c *roleCache) put(tenant string, changes []qunsu.RoleChange, gen int, at t
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.watching[tenant] && gen == c.gen[tenant] {
-		c.entries[tenant] = roleEntry{changes: changes, at: at, gen: gen}
+		c.entries[tenant] = roleEntry{changes: changes, at: at}
 	}
 }
 
@@ -78,10 +81,10 @@ func (c *roleCache) drop(tenant string, watching bool) {
 
 // RoleChanges returns the directory changes made by command, oldest first.
 func (s *Store) RoleChanges(ctx context.Context, tenant string) ([]qunsu.RoleChange, error) {
-	if changes, _, ok := s.roles.get(tenant); ok {
+	changes, gen, ok := s.roles.get(tenant)
+	if ok {
 		return changes, nil
 	}
-	_, gen, _ := s.roles.get(tenant)
 	at := time.Now()
 	raw, err := s.rdb.LRange(ctx, rolesKey(tenant), 0, -1).Result()
 	if err != nil {

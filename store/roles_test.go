@@ -2,12 +2,9 @@ package store_test
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"qunsu"
 	"qunsu/internal/redistest"
@@ -18,6 +15,7 @@ import (
 // change another process commits as soon as it is told of it.
 func TestWatchedRolesAreCachedAndFollowChanges(t *testing.T) {
 	rdb := redistest.Client(t)
+	commands := redistest.CountCommands(rdb) // this test's own: other packages' tests share the server
 	tenant := redistest.Tenant(t)
 	watcher, other := store.New(rdb), store.New(rdb)
 	wctx, stop := context.WithCancel(ctx)
@@ -48,10 +46,10 @@ func TestWatchedRolesAreCachedAndFollowChanges(t *testing.T) {
 	waitFor(t, func() bool { return people() == "liqiang" })
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		before := lranges(t, rdb)
+		before := commands.Alone("lrange")
 		people()
 		people()
-		if lranges(t, rdb) == before {
+		if commands.Alone("lrange") == before {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -79,22 +77,6 @@ func TestWatchedRolesAreCachedAndFollowChanges(t *testing.T) {
 	if got := people(); got != "liqiang,wangfang,zhaomin,chenjing" {
 		t.Fatalf("after the watch ended: %s", got)
 	}
-}
-
-// lranges counts the LRANGE calls the server has answered.
-func lranges(t *testing.T, rdb redis.UniversalClient) int {
-	t.Helper()
-	info, err := rdb.Info(ctx, "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(info, "\n") {
-		if rest, ok := strings.CutPrefix(line, "cmdstat_lrange:calls="); ok {
-			n, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
-			return n
-		}
-	}
-	return 0
 }
 
 func waitFor(t *testing.T, ok func() bool) {
