@@ -194,11 +194,7 @@ func measureIdle(t *testing.T, r *rig, p *serveproc.Proc, secs float64) *table {
 		t.Fatal(err)
 	}
 	rss, _ := serveproc.PeakRSS(pid)
-	calls := commandCalls(stats1)
-	for cmd, n := range commandCalls(stats0) {
-		calls[cmd] -= n
-	}
-	calls["info"]-- // the harness's own second INFO
+	calls := statSince(stats0, stats1, "calls")
 	var total int64
 	var top []string
 	for _, cmd := range slices.Sorted(maps.Keys(calls)) {
@@ -215,8 +211,19 @@ func measureIdle(t *testing.T, r *rig, p *serveproc.Proc, secs float64) *table {
 	return idle
 }
 
-// commandCalls reads the calls per command from INFO commandstats.
-func commandCalls(info string) map[string]int64 { return commandStat(info, "calls") }
+// statSince is one figure per command between two INFO commandstats
+// ("calls", or "usec": the time Redis spent in it), less the harness's own
+// second INFO.
+func statSince(before, after, stat string) map[string]int64 {
+	out := commandStat(after, stat)
+	for cmd, n := range commandStat(before, stat) {
+		out[cmd] -= n
+	}
+	if stat == "calls" {
+		out["info"]--
+	}
+	return out
+}
 
 // commandStat reads one figure per command from INFO commandstats: "calls",
 // or "usec" (the time Redis spent in it, in microseconds).
@@ -296,25 +303,22 @@ func catchUp(t *testing.T, r *rig, tenant string, ids []string, downFor float64)
 	tb.note("The start is when the three processes were launched; all three answered /healthz %s later. Peak RSS of a process meanwhile: %s.",
 		ms(ready), mib(rss))
 	tb.note("CPU used until the last was posted: %s.", cpu)
-	calls1 := commandCalls(stats1)
-	calls1["info"]-- // the harness's own second INFO
-	commands, byCommand := perEach(calls1, commandCalls(stats0), len(overdue))
-	redisTime, byTime := perEach(commandStat(stats1, "usec"), commandStat(stats0, "usec"), len(overdue))
+	commands, byCommand := perEach(statSince(stats0, stats1, "calls"), len(overdue))
+	redisTime, byTime := perEach(statSince(stats0, stats1, "usec"), len(overdue))
 	posts, byMethod := callsPerEach(slackCalls, len(overdue))
 	tb.note("Per reminder: %s Redis commands (%s) and %s Slack calls (%s).", commands, byCommand, posts, byMethod)
 	tb.note("Per reminder, Redis spent %s µs in commands (by command, µs: %s).", redisTime, byTime)
 	return tb
 }
 
-// perEach says how many Redis commands were run for each of n things, in
-// all and by command (the commonest first), between two INFO commandstats.
-func perEach(after, before map[string]int64, n int) (string, string) {
+// perEach says how much of a figure (commands, time) went to each of n
+// things, in all and by command (the most first).
+func perEach(counts map[string]int64, n int) (string, string) {
 	var total int64
-	for cmd, calls := range after {
-		after[cmd] = calls - before[cmd]
-		total += after[cmd]
+	for _, c := range counts {
+		total += c
 	}
-	return fmt.Sprintf("%.1f", float64(total)/float64(n)), byCount(after, n)
+	return fmt.Sprintf("%.1f", float64(total)/float64(n)), byCount(counts, n)
 }
 
 // callsPerEach says how many Slack calls were made for each of n things, in

@@ -234,10 +234,7 @@ func (b builder) complaints() table {
 	}
 	var households, reported, closed int
 	for _, c := range b.m.Complaints {
-		group := b.t("monthly.no")
-		if b.s.Policy.IsGroup(c.Grade) {
-			group = b.t("monthly.yes")
-		}
+		group := render.YesNo(b.s.Policy.IsGroup(c.Grade), b.lang)
 		var took any = ""
 		if !c.ClosedAt.IsZero() {
 			took = toHours(c.ClosedAt.Sub(c.ReportedAt))

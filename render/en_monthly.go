@@ -89,8 +89,6 @@ func init() {
 
 		"monthly.unrecorded":       "not recorded",
 		"monthly.uncategorised":    "uncategorised",
-		"monthly.yes":              "yes",
-		"monthly.no":               "no",
 		"monthly.status.open":      "open",
 		"monthly.status.aftercare": "aftercare",
 		"monthly.status.dissolved": "dissolved",

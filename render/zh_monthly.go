@@ -89,8 +89,6 @@ func init() {
 
 		"monthly.unrecorded":       "未填写",
 		"monthly.uncategorised":    "未分类",
-		"monthly.yes":              "是",
-		"monthly.no":               "否",
 		"monthly.status.open":      "处理中",
 		"monthly.status.aftercare": "善后",
 		"monthly.status.dissolved": "已解散",

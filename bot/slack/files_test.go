@@ -2,8 +2,6 @@ package slack_test
 
 import (
 	"bytes"
-	"image/color"
-	"image/png"
 	"net/http"
 	"testing"
 	"time"
@@ -69,9 +67,8 @@ func TestFilesFollowTheTextOnceAcrossRetries(t *testing.T) {
 		if f.Completed {
 			shared++
 			if f.Name == chart.Name {
-				img, err := png.Decode(bytes.NewReader(f.Data))
-				if err != nil || img.Bounds().Dx() != 40 || color.RGBAModel.Convert(img.At(7, 5)) != (color.RGBA{200, 10, 10, 255}) {
-					t.Errorf("the uploaded chart does not decode to the picture sent: %v", err)
+				if !fakeapi.IsSamplePNG(f.Data) {
+					t.Errorf("the uploaded chart does not decode to the picture sent")
 				}
 			}
 		}

@@ -2,8 +2,6 @@ package wecom
 
 import (
 	"bytes"
-	"image/color"
-	"image/png"
 	"testing"
 	"time"
 
@@ -11,12 +9,6 @@ import (
 	"qunsu/internal/fakeapi"
 	"qunsu/internal/wecomfake"
 )
-
-// isTestPNG reports whether data decodes to the picture fakeapi.SamplePNG draws.
-func isTestPNG(data []byte) bool {
-	img, err := png.Decode(bytes.NewReader(data))
-	return err == nil && img.Bounds().Dx() == 40 && color.RGBAModel.Convert(img.At(7, 5)) == color.RGBA{200, 10, 10, 255}
-}
 
 // A message's files follow its text: through the group robot a picture goes
 // inline and a spreadsheet through the robot's upload; through the app both
@@ -57,7 +49,7 @@ func TestFilesFollowTheTextOnEveryRoute(t *testing.T) {
 			g := got[i]
 			switch w {
 			case "chart":
-				if g.MsgType != "image" || g.File == nil || !isTestPNG(g.File.Data) {
+				if g.MsgType != "image" || g.File == nil || !fakeapi.IsSamplePNG(g.File.Data) {
 					t.Errorf("%s #%d: want the chart as an image, got %s %+v", where, i, g.MsgType, g.File)
 				}
 			case "report":
@@ -108,7 +100,7 @@ func TestFilesForTheRobotGoThroughTheApp(t *testing.T) {
 		t.Fatalf("app messages %+v", r.fake.AppMessages("LiQiang"))
 	}
 	got := r.fake.AppMessages("LiQiang")
-	if got[0].Content != "📊 汇总" || got[1].MsgType != "image" || got[1].File == nil || !isTestPNG(got[1].File.Data) {
+	if got[0].Content != "📊 汇总" || got[1].MsgType != "image" || got[1].File == nil || !fakeapi.IsSamplePNG(got[1].File.Data) {
 		t.Errorf("to LiQiang: %+v", got)
 	}
 }

@@ -101,3 +101,9 @@ func SamplePNG(t testing.TB) []byte {
 	}
 	return buf.Bytes()
 }
+
+// IsSamplePNG reports whether data decodes to the picture SamplePNG draws.
+func IsSamplePNG(data []byte) bool {
+	img, err := png.Decode(bytes.NewReader(data))
+	return err == nil && img.Bounds().Dx() == 40 && color.RGBAModel.Convert(img.At(7, 5)) == color.RGBA{200, 10, 10, 255}
+}
