@@ -297,15 +297,23 @@ type MonthlyWriter interface {
 func CloseLookback(s *Settings) time.Duration {
 	const day = 24 * time.Hour
 	longest := day
+	span := func(due DueRule) time.Duration {
+		d := due.After.D() + day + time.Duration(due.Months)*31*day
+		if due.WorkingDays > 0 {
+			d += time.Duration(2*due.WorkingDays)*day + 14*day
+		}
+		return d
+	}
 	for _, r := range s.Tasks {
 		if r.Trigger != OnClose {
 			continue
 		}
-		d := r.Due.After.D() + day
-		if r.Due.WorkingDays > 0 {
-			d += time.Duration(2*r.Due.WorkingDays)*day + 14*day
+		longest = max(longest, span(r.Due))
+		for _, v := range r.Variants { // a variant may be due later than the rule
+			if v.Due != nil {
+				longest = max(longest, span(*v.Due))
+			}
 		}
-		longest = max(longest, d)
 	}
 	return longest
 }

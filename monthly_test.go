@@ -184,4 +184,14 @@ func TestCloseLookback(t *testing.T) {
 	if got := qunsu.CloseLookback(s); got < 40*24*time.Hour {
 		t.Errorf("lookback %s: shorter than a 40-day close task", got)
 	}
+	// A variant due later than its rule, and one due months after.
+	s.Tasks = append(s.Tasks, qunsu.TaskRule{Key: "survey", Trigger: qunsu.OnClose, Due: qunsu.DueRule{From: "event", After: qunsu.Duration(24 * time.Hour)},
+		Variants: []qunsu.TaskVariant{{Due: &qunsu.DueRule{From: "event", After: qunsu.Duration(60 * 24 * time.Hour)}}}})
+	if got := qunsu.CloseLookback(s); got < 60*24*time.Hour {
+		t.Errorf("lookback %s: shorter than a close task's 60-day variant", got)
+	}
+	s.Tasks = append(s.Tasks, qunsu.TaskRule{Key: "recheck", Trigger: qunsu.OnClose, Due: qunsu.DueRule{From: "event", Months: 3}})
+	if got := qunsu.CloseLookback(s); got < 90*24*time.Hour {
+		t.Errorf("lookback %s: shorter than a close task due 3 months after", got)
+	}
 }
