@@ -164,6 +164,22 @@ type Inbox interface {
 	DoneInbound(ctx context.Context, tenant string, ids ...string) error
 }
 
+// Accepter is what a platform adapter needs of the inbox: a place to put
+// what people said.
+type Accepter interface {
+	Accept(ctx context.Context, in Inbound) (bool, error)
+}
+
+// TakingInbox is an inbox that can give the entry it queues straight to a
+// consumer in the same step (see bot.Intake.Accept).
+type TakingInbox interface {
+	Inbox
+	// AcceptTaking is Accept that also gives the next new entry (the one
+	// queued, unless older ones wait) to consumer, as a read would; taken is
+	// nil when nothing was given.
+	AcceptTaking(ctx context.Context, in Inbound, consumer string) (queued bool, taken *InboundEnvelope, err error)
+}
+
 // InboundKey names an inbound message across platforms (Change.Handles); ""
 // for one without an id, which nothing can recognise again.
 func InboundKey(in Inbound) string {

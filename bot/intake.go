@@ -14,12 +14,17 @@ import (
 // say in the inbox and answer the platform at once; the intake's workers do
 // the work. A message a worker left unfinished (its process died) is taken
 // over by another after Idle; the engine acts on each message once.
+//
+// Adapters that accept through the intake (Intake.Accept) hand it what they
+// queue in the same step, while one of its hand-off workers is free: the
+// entry is this process's from then on, as if read, and the worker acts on it
+// without a read of its own.
 type Intake struct {
 	Inbox    qunsu.Inbox
 	Handler  qunsu.InboundHandler
 	Tenants  []string
 	Consumer string
-	Workers  int           // per tenant (default 4)
+	Workers  int           // readers per tenant, and hand-off workers in all (default 4)
 	Idle     time.Duration // default 30s
 	Poll     time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
 	Log      *slog.Logger
@@ -28,6 +33,54 @@ type Intake struct {
 	// one in hand is finished, and ctx stays good for its I/O (cancel ctx to
 	// give up at once). Without Stop, Run ends when ctx does.
 	Stop <-chan struct{}
+
+	handOff handOff
+}
+
+// handOff passes entries an adapter queued straight to this process's
+// hand-off workers. An entry is given to this process only when a worker is
+// free for it (a slot), and only while the workers run: what is given is
+// always acted on here, or, if the process dies, taken over after Idle.
+type handOff struct {
+	mu      sync.RWMutex
+	open    bool
+	slots   chan struct{}              // one per worker; taken while an entry is given or in hand
+	entries chan qunsu.InboundEnvelope // closed when the workers are to stop
+}
+
+// Accept queues what someone said (qunsu.Accepter, for adapters). While Run
+// runs and a hand-off worker is free, the entry is given to this process in
+// the same round trip and acted on at once; else the workers read it.
+func (in *Intake) Accept(ctx context.Context, m qunsu.Inbound) (bool, error) {
+	taker, ok := in.Inbox.(qunsu.TakingInbox)
+	if !ok {
+		return in.Inbox.Accept(ctx, m)
+	}
+	h := &in.handOff
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if !h.open {
+		return in.Inbox.Accept(ctx, m)
+	}
+	select {
+	case h.slots <- struct{}{}:
+	default: // every hand-off worker is busy: the readers take it
+		return in.Inbox.Accept(ctx, m)
+	}
+	queued, taken, err := taker.AcceptTaking(ctx, m, in.Consumer+"-handoff")
+	if taken == nil {
+		<-h.slots
+	}
+	if err != nil && queued {
+		// Queued, and given here but unreadable: a reader takes it over after
+		// Idle and reports it; the platform's request was taken all the same.
+		in.Log.Error("inbox entry given to this process is unreadable", "err", err)
+		return true, nil
+	}
+	if taken != nil {
+		h.entries <- *taken // a slot was free, so there is room
+	}
+	return queued, err
 }
 
 // Run works until Stop is closed or ctx ends.
@@ -53,6 +106,21 @@ func (in *Intake) Run(ctx context.Context) error {
 		hctx = context.WithoutCancel(ctx)
 	}
 	var wg sync.WaitGroup
+	in.openHandOff()
+	for w := 0; w < in.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for env := range in.handOff.entries {
+				in.handle(hctx, env.Inbound.Tenant, env)
+				<-in.handOff.slots
+			}
+		}()
+	}
+	go func() {
+		<-quit
+		in.closeHandOff()
+	}()
 	for _, tenant := range in.Tenants {
 		for w := 0; w < in.Workers; w++ {
 			wg.Add(1)
@@ -85,19 +153,43 @@ func (in *Intake) work(ctx, hctx context.Context, quit <-chan struct{}, tenant s
 		}
 		failures = 0
 		for _, env := range batch {
-			c, cancel := context.WithTimeout(hctx, 30*time.Second)
-			err := in.Handler.Handle(c, env.Inbound)
-			if err == nil {
-				err = in.Inbox.DoneInbound(c, tenant, env.ID)
-			}
-			cancel()
-			if err != nil {
-				// Left pending: another worker takes it over after Idle.
-				in.Log.Error("inbound message failed", "tenant", tenant, "platform", env.Inbound.Platform,
-					"id", env.Inbound.ID, "err", err)
-			}
+			in.handle(hctx, tenant, env)
 		}
 	}
+}
+
+// handle acts on an entry and marks it done; one that fails is left pending,
+// for another worker to take over after Idle.
+func (in *Intake) handle(hctx context.Context, tenant string, env qunsu.InboundEnvelope) {
+	c, cancel := context.WithTimeout(hctx, 30*time.Second)
+	defer cancel()
+	err := in.Handler.Handle(c, env.Inbound)
+	if err == nil {
+		err = in.Inbox.DoneInbound(c, tenant, env.ID)
+	}
+	if err != nil {
+		in.Log.Error("inbound message failed", "tenant", tenant, "platform", env.Inbound.Platform,
+			"id", env.Inbound.ID, "err", err)
+	}
+}
+
+// openHandOff lets Accept give entries to the hand-off workers.
+func (in *Intake) openHandOff() {
+	h := &in.handOff
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.slots = make(chan struct{}, in.Workers)
+	h.entries = make(chan qunsu.InboundEnvelope, in.Workers)
+	h.open = true
+}
+
+// closeHandOff stops giving entries; the workers finish those given and end.
+func (in *Intake) closeHandOff() {
+	h := &in.handOff
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.open = false
+	close(h.entries)
 }
 
 // quitting returns a channel closed when stop is closed or ctx ends; without

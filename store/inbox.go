@@ -35,6 +35,45 @@ func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
 	return n == 1, nil
 }
 
+// AcceptTaking is Accept that also gives the next new inbox entry (the one
+// just queued, unless older ones wait) to consumer, as a read would: the entry
+// is the consumer's until it is done, or taken over after it idles. taken is
+// nil when nothing was given.
+func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer string) (queued bool, taken *qunsu.InboundEnvelope, err error) {
+	key := qunsu.InboundKey(in)
+	if key == "" {
+		return false, nil, fmt.Errorf("store: accept: an inbound message needs its platform's id")
+	}
+	js, err := json.Marshal(in)
+	if err != nil {
+		return false, nil, fmt.Errorf("store: accept: %w", err)
+	}
+	keys := []string{seenKey(in.Tenant, key), inboxKey(in.Tenant)}
+	reply, err := acceptTakeScript.Run(ctx, s.rdb, keys, js, int(seenTTL.Seconds()), inboxGroup, consumer).Slice()
+	if err != nil {
+		return false, nil, fmt.Errorf("store: accept: %w", err)
+	}
+	if len(reply) < 2 {
+		return len(reply) == 1 && reply[0] == int64(1), nil, nil
+	}
+	id, _ := reply[1].(string)
+	// The one queued, as a reader would decode it (no monotonic clock
+	// reading), unless an older one waited.
+	got := in
+	got.At = in.At.Round(0)
+	if len(reply) > 2 {
+		raw, _ := reply[2].(string)
+		got = qunsu.Inbound{}
+		if err := json.Unmarshal([]byte(raw), &got); err != nil {
+			// Queued and given, but unreadable: left to be taken over, where
+			// the intake's read reports it.
+			return true, nil, fmt.Errorf("store: decode inbound %s: %w", id, err)
+		}
+	}
+	got.Fresh = true // given out for the first time
+	return true, &qunsu.InboundEnvelope{ID: id, Inbound: got}, nil
+}
+
 // ReceiveInbound returns queued inbound messages for the engine (see readGroup).
 func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]qunsu.InboundEnvelope, error) {
 	msgs, again, err := s.readGroup(ctx, inboxKey(tenant), inboxGroup, consumer, max, idle, block)

@@ -1,8 +1,12 @@
 package store_test
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"qunsu"
 	"qunsu/internal/redistest"
@@ -46,4 +50,78 @@ func TestInboxKeepsOnlyWhatIsNotActedOn(t *testing.T) {
 	if again[0].Inbound.Fresh {
 		t.Fatal("a taken-over message is marked fresh")
 	}
+}
+
+// AcceptTaking queues a message and gives it to a consumer in the same step,
+// as a read would: it is that consumer's pending entry, and no reader gets it
+// as new. Without the group (no reader ever came) it is only queued; with
+// older entries waiting, the oldest is given, so none is passed over.
+func TestAcceptTakingGivesTheEntryToTheConsumer(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	inbox := "{t:" + tenant + "}:inbox"
+	msg := func(id string) qunsu.Inbound {
+		return qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: id, User: "U1", Text: "帮助", At: time.Now(),
+			Chat: qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: "slack", ID: "C1", ReplyURL: "https://hooks.slack.test/r"}}
+	}
+
+	queued, taken, err := s.AcceptTaking(ctx, msg("before-group"), "direct")
+	if err != nil || !queued || taken != nil {
+		t.Fatalf("without a group: queued %v, taken %+v, %v; want queued only", queued, taken, err)
+	}
+	// The first read makes the group and gets what was queued before it.
+	first, err := s.ReceiveInbound(ctx, tenant, "reader", 10, time.Minute, 0)
+	if err != nil || len(first) != 1 || first[0].Inbound.ID != "before-group" {
+		t.Fatalf("first read: %+v, %v", first, err)
+	}
+
+	queued, taken, err = s.AcceptTaking(ctx, msg("m1"), "direct")
+	if err != nil || !queued || taken == nil {
+		t.Fatalf("accept m1: queued %v, taken %+v, %v", queued, taken, err)
+	}
+	if taken.Inbound.ID != "m1" || taken.Inbound.Text != "帮助" || !taken.Inbound.Fresh {
+		t.Fatalf("given %+v, want m1, fresh", taken.Inbound)
+	}
+	// What is given is what a reader taking it over would get.
+	var read qunsu.Inbound
+	if entries, err := rdb.XRange(ctx, inbox, taken.ID, taken.ID).Result(); err != nil || len(entries) != 1 ||
+		json.Unmarshal([]byte(entries[0].Values["m"].(string)), &read) != nil {
+		t.Fatalf("entry %s: %v %v", taken.ID, entries, err)
+	}
+	read.Fresh = true
+	if !read.At.Equal(taken.Inbound.At) || !sameBut(read, taken.Inbound) {
+		t.Fatalf("given %+v, a reader gets %+v", taken.Inbound, read)
+	}
+	pending, err := rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: inbox, Group: "engine", Start: "-", End: "+", Count: 10, Consumer: "direct"}).Result()
+	if err != nil || len(pending) != 1 || pending[0].ID != taken.ID {
+		t.Fatalf("direct's pending entries: %+v, %v; want %s", pending, err, taken.ID)
+	}
+	if got, err := s.ReceiveInbound(ctx, tenant, "reader", 10, time.Minute, 0); err != nil || len(got) != 0 {
+		t.Fatalf("a reader got a given entry as new: %+v, %v", got, err)
+	}
+
+	// Seen before: neither queued nor given.
+	if queued, taken, err := s.AcceptTaking(ctx, msg("m1"), "direct"); err != nil || queued || taken != nil {
+		t.Fatalf("m1 again: queued %v, taken %+v, %v", queued, taken, err)
+	}
+
+	// An entry queued for the readers waits; the next given is that one.
+	if ok, err := s.Accept(ctx, msg("m2")); err != nil || !ok {
+		t.Fatalf("accept m2: %v %v", ok, err)
+	}
+	_, taken, err = s.AcceptTaking(ctx, msg("m3"), "direct")
+	if err != nil || taken == nil || taken.Inbound.ID != "m2" {
+		t.Fatalf("given %+v, %v; want the waiting m2", taken, err)
+	}
+	got, err := s.ReceiveInbound(ctx, tenant, "reader", 10, time.Minute, 0)
+	if err != nil || len(got) != 1 || got[0].Inbound.ID != "m3" {
+		t.Fatalf("reader got %+v, %v; want m3", got, err)
+	}
+}
+
+// sameBut reports whether two inbound messages are the same but for when
+// they came (compared with Equal: a decoded time's zone may differ).
+func sameBut(a, b qunsu.Inbound) bool {
+	a.At, b.At = time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
 }

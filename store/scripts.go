@@ -101,6 +101,30 @@ redis.call("XADD", KEYS[2], "*", "m", ARGV[1])
 return 1
 `)
 
+// acceptTakeScript is acceptScript that then gives the next new entry of the
+// inbox (the one just queued, unless older ones wait) to a consumer, so that
+// the process which took the request acts on it without reading it back.
+//
+// KEYS: 1 seen key of the message, 2 inbox stream.
+// ARGV: 1 inbound JSON, 2 seconds the seen mark is kept, 3 group, 4 consumer.
+// Returns {0} if the message was seen before; {1} if queued and nothing was
+// given (the group is not made yet: the intake's first read makes it);
+// {1, entry id} if the entry given is the one queued, or {1, entry id,
+// inbound JSON} if it is an older one.
+var acceptTakeScript = redis.NewScript(`
+if not redis.call("SET", KEYS[1], "1", "NX", "EX", ARGV[2]) then return {0} end
+local queued = redis.call("XADD", KEYS[2], "*", "m", ARGV[1])
+local got = redis.pcall("XREADGROUP", "GROUP", ARGV[3], ARGV[4], "COUNT", 1, "STREAMS", KEYS[2], ">")
+if type(got) ~= "table" or got.err or #got == 0 then return {1} end
+local entry = got[1][2][1]
+if entry[1] == queued then return {1, queued} end
+local fields = entry[2]
+for i = 1, #fields, 2 do
+  if fields[i] == "m" then return {1, entry[1], fields[i + 1]} end
+end
+return {1, entry[1], ""}
+`)
+
 // doneInboundScript acknowledges inbox entries and deletes them.
 //
 // KEYS: 1 inbox. ARGV: 1 group, 2… entry ids.

@@ -321,6 +321,15 @@ func TestInboxAcceptsEachMessageOnce(t *testing.T) {
 		if len(again) != 1 || again[0].Inbound.Platform != "wecom" {
 			t.Errorf("reclaimed %+v", again)
 		}
+		// Accepting and giving in one step works on every deployment too.
+		third := in
+		third.ID = "ev:Ev3"
+		for i := 0; i < 2; i++ {
+			queued, taken, err := s.AcceptTaking(ctx, third, "C")
+			if err != nil || queued != (i == 0) || (taken != nil) != (i == 0) {
+				t.Fatalf("accept and take #%d: %v %+v %v", i, queued, taken, err)
+			}
+		}
 	})
 }
 

@@ -35,7 +35,7 @@ type Adapter struct {
 	api    *slackgo.Client
 	web    *webAPI // posts and edits, with api's URL, token and HTTP client
 	tenant *qunsu.Settings
-	inbox  qunsu.Inbox
+	inbox  qunsu.Accepter
 	memory qunsu.Memory
 	people *people
 	log    *slog.Logger
@@ -53,7 +53,7 @@ var _ bot.Transport = (*Adapter)(nil)
 // Options are what the adapter needs from the rest of qunsu.
 type Options struct {
 	Tenant      *qunsu.Settings
-	Inbox       qunsu.Inbox
+	Inbox       qunsu.Accepter
 	Memory      qunsu.Memory
 	ReportForm  func(qunsu.Lang) qunsu.Form
 	ReportWords []string

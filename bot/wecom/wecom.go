@@ -45,7 +45,7 @@ type Config struct {
 // Options are what the adapter needs from the rest of qunsu.
 type Options struct {
 	Tenant *qunsu.Settings
-	Inbox  qunsu.Inbox
+	Inbox  qunsu.Accepter
 	Memory qunsu.Memory
 	Quota  qunsu.Quota
 	// Cache keeps the access token, shared by every process (the SDK's
@@ -67,7 +67,7 @@ type Options struct {
 type Adapter struct {
 	cfg      Config
 	tenant   *qunsu.Settings
-	inbox    qunsu.Inbox
+	inbox    qunsu.Accepter
 	memory   qunsu.Memory
 	quota    qunsu.Quota
 	log      *slog.Logger

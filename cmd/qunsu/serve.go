@@ -139,9 +139,13 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 				Wake: st.Wakeups(subscribed, ids), Stop: stop}).Run(ctx)
 		}
 	})
+	// Adapters accept through the intake, which acts on what they queue at
+	// once, in this process, while it has a worker free.
+	intake := &bot.Intake{Inbox: st, Handler: inbound, Tenants: ids, Consumer: bot.Consumer("intake"), Poll: readWait,
+		Log: log, Meter: health}
 	producers.add("intake", func(stop <-chan struct{}) func(context.Context) error {
-		return (&bot.Intake{Inbox: st, Handler: inbound, Tenants: ids, Consumer: bot.Consumer("intake"), Poll: readWait,
-			Log: log, Meter: health, Stop: stop}).Run
+		intake.Stop = stop
+		return intake.Run
 	})
 	platforms := []string{}
 	if cfg.Slack.Enabled() {
@@ -149,7 +153,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		if err := st.Subscribe(ctx, cfg.SlackTenant(), slack.Platform); err != nil {
 			return err
 		}
-		a := slack.New(slackConfig(cfg.Slack), slack.Options{Tenant: byID[cfg.SlackTenant()], Inbox: st, Memory: st,
+		a := slack.New(slackConfig(cfg.Slack), slack.Options{Tenant: byID[cfg.SlackTenant()], Inbox: intake, Memory: st,
 			ReportForm: handlers.ReportForm, ReportWords: handlers.CommandWords("上报"),
 			Unavailable: unavailable, Log: log})
 		a.Routes(mux)
@@ -167,7 +171,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, env serveEnv
 		if err := st.Subscribe(ctx, tenant, wecom.Platform); err != nil {
 			return err
 		}
-		a, err := wecom.New(wecomConfig(cfg.WeCom), wecom.Options{Tenant: byID[tenant], Inbox: st, Memory: st, Quota: st,
+		a, err := wecom.New(wecomConfig(cfg.WeCom), wecom.Options{Tenant: byID[tenant], Inbox: intake, Memory: st, Quota: st,
 			Cache: st.SDKCache(tenant), Unavailable: unavailable, Log: log})
 		if err != nil {
 			return err
