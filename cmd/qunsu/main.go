@@ -19,7 +19,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
-		limitMemory(os.Getenv)
+		tuneCollector(os.Getenv)
 	}
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, isTerminal(os.Stdin)); err != nil {
 		fmt.Fprintln(os.Stderr, "qunsu:", err)
