@@ -176,7 +176,8 @@ type TakingInbox interface {
 	Inbox
 	// AcceptTaking is Accept that also gives the next new entry (the one
 	// queued, unless older ones wait) to consumer, as a read would; taken is
-	// nil when nothing was given.
+	// nil when nothing was given, or when what was given cannot be decoded
+	// (it idles until a reader takes it over and reports it).
 	AcceptTaking(ctx context.Context, in Inbound, consumer string) (queued bool, taken *InboundEnvelope, err error)
 }
 

@@ -24,11 +24,13 @@ type Intake struct {
 	Handler  qunsu.InboundHandler
 	Tenants  []string
 	Consumer string
-	Workers  int           // readers per tenant, and hand-off workers in all (default 4)
-	Idle     time.Duration // default 30s
-	Poll     time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
-	Log      *slog.Logger
-	Meter    qunsu.Meter // optional
+	// Workers is the number of readers per tenant, and of hand-off workers
+	// in all (default 4): up to twice as many messages may be acted on at once.
+	Workers int
+	Idle    time.Duration // default 30s
+	Poll    time.Duration // longest wait for new messages before looking for abandoned ones; default 2s
+	Log     *slog.Logger
+	Meter   qunsu.Meter // optional
 	// Stop, when closed, ends Run gracefully: no message is read any more, the
 	// one in hand is finished, and ctx stays good for its I/O (cancel ctx to
 	// give up at once). Without Stop, Run ends when ctx does.
@@ -40,9 +42,11 @@ type Intake struct {
 // handOff passes entries an adapter queued straight to this process's
 // hand-off workers. An entry is given to this process only when a worker is
 // free for it (a slot), and only while the workers run: what is given is
-// always acted on here, or, if the process dies, taken over after Idle.
+// acted on here, or taken over by a reader after Idle if this process loses
+// track of it (it dies, the script's reply is lost, the handler fails).
 type handOff struct {
 	mu      sync.RWMutex
+	taker   qunsu.TakingInbox // nil: the inbox cannot give entries as it queues them
 	open    bool
 	slots   chan struct{}              // one per worker; taken while an entry is given or in hand
 	entries chan qunsu.InboundEnvelope // closed when the workers are to stop
@@ -50,37 +54,34 @@ type handOff struct {
 
 // Accept queues what someone said (qunsu.Accepter, for adapters). While Run
 // runs and a hand-off worker is free, the entry is given to this process in
-// the same round trip and acted on at once; else the workers read it.
+// the same round trip and acted on at once; else the readers read it.
 func (in *Intake) Accept(ctx context.Context, m qunsu.Inbound) (bool, error) {
-	taker, ok := in.Inbox.(qunsu.TakingInbox)
-	if !ok {
-		return in.Inbox.Accept(ctx, m)
+	if queued, given, err := in.handOff.give(ctx, m, in.Consumer+"-handoff"); given {
+		return queued, err
 	}
-	h := &in.handOff
+	return in.Inbox.Accept(ctx, m)
+}
+
+// give queues m and gives the entry to a free hand-off worker; given is false
+// when no worker was free or the hand-off is closed, and m is not queued.
+func (h *handOff) give(ctx context.Context, m qunsu.Inbound, consumer string) (queued, given bool, err error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	if !h.open {
-		return in.Inbox.Accept(ctx, m)
+	if !h.open || h.taker == nil {
+		return false, false, nil
 	}
 	select {
 	case h.slots <- struct{}{}:
 	default: // every hand-off worker is busy: the readers take it
-		return in.Inbox.Accept(ctx, m)
+		return false, false, nil
 	}
-	queued, taken, err := taker.AcceptTaking(ctx, m, in.Consumer+"-handoff")
+	queued, taken, err := h.taker.AcceptTaking(ctx, m, consumer)
 	if taken == nil {
 		<-h.slots
+		return queued, true, err
 	}
-	if err != nil && queued {
-		// Queued, and given here but unreadable: a reader takes it over after
-		// Idle and reports it; the platform's request was taken all the same.
-		in.Log.Error("inbox entry given to this process is unreadable", "err", err)
-		return true, nil
-	}
-	if taken != nil {
-		h.entries <- *taken // a slot was free, so there is room
-	}
-	return queued, err
+	h.entries <- *taken // a slot was free, so there is room
+	return queued, true, nil
 }
 
 // Run works until Stop is closed or ctx ends.
@@ -178,6 +179,7 @@ func (in *Intake) openHandOff() {
 	h := &in.handOff
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.taker, _ = in.Inbox.(qunsu.TakingInbox)
 	h.slots = make(chan struct{}, in.Workers)
 	h.entries = make(chan qunsu.InboundEnvelope, in.Workers)
 	h.open = true

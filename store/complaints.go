@@ -34,11 +34,12 @@ type Store struct {
 }
 
 var (
-	_ qunsu.Store      = (*Store)(nil)
-	_ qunsu.TimerQueue = (*Store)(nil)
-	_ qunsu.Outbox     = (*Store)(nil)
-	_ qunsu.Inbox      = (*Store)(nil)
-	_ qunsu.Memory     = (*Store)(nil)
+	_ qunsu.Store       = (*Store)(nil)
+	_ qunsu.TimerQueue  = (*Store)(nil)
+	_ qunsu.Outbox      = (*Store)(nil)
+	_ qunsu.Inbox       = (*Store)(nil)
+	_ qunsu.TakingInbox = (*Store)(nil)
+	_ qunsu.Memory      = (*Store)(nil)
 )
 
 // New returns a store on rdb.

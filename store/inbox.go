@@ -38,7 +38,9 @@ func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
 // AcceptTaking is Accept that also gives the next new inbox entry (the one
 // just queued, unless older ones wait) to consumer, as a read would: the entry
 // is the consumer's until it is done, or taken over after it idles. taken is
-// nil when nothing was given.
+// nil when nothing was given, and also when the entry given is an older one
+// that cannot be decoded: that one is left to idle, and the reader that takes
+// it over reports it.
 func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer string) (queued bool, taken *qunsu.InboundEnvelope, err error) {
 	key := qunsu.InboundKey(in)
 	if key == "" {
@@ -57,17 +59,12 @@ func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer str
 		return len(reply) == 1 && reply[0] == int64(1), nil, nil
 	}
 	id, _ := reply[1].(string)
-	// The one queued, as a reader would decode it (no monotonic clock
-	// reading), unless an older one waited.
-	got := in
-	got.At = in.At.Round(0)
+	got := in // the one queued, unless an older one waited
 	if len(reply) > 2 {
 		raw, _ := reply[2].(string)
 		got = qunsu.Inbound{}
-		if err := json.Unmarshal([]byte(raw), &got); err != nil {
-			// Queued and given, but unreadable: left to be taken over, where
-			// the intake's read reports it.
-			return true, nil, fmt.Errorf("store: decode inbound %s: %w", id, err)
+		if json.Unmarshal([]byte(raw), &got) != nil {
+			return true, nil, nil
 		}
 	}
 	got.Fresh = true // given out for the first time

@@ -117,6 +117,26 @@ func TestAcceptTakingGivesTheEntryToTheConsumer(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Inbound.ID != "m3" {
 		t.Fatalf("reader got %+v, %v; want m3", got, err)
 	}
+
+	// A waiting entry that cannot be decoded is given, idles with the
+	// consumer (a reader takes it over and reports it), and the one queued
+	// stays new.
+	bad, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: inbox, Values: []string{"m", "{not json"}}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued, taken, err = s.AcceptTaking(ctx, msg("m4"), "direct")
+	if err != nil || !queued || taken != nil {
+		t.Fatalf("accept m4 behind an unreadable entry: queued %v, taken %+v, %v", queued, taken, err)
+	}
+	pending, err = rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: inbox, Group: "engine", Start: bad, End: bad, Count: 1}).Result()
+	if err != nil || len(pending) != 1 || pending[0].Consumer != "direct" {
+		t.Fatalf("the unreadable entry is pending as %+v, %v; want with direct", pending, err)
+	}
+	got, err = s.ReceiveInbound(ctx, tenant, "reader", 10, time.Minute, 0)
+	if err != nil || len(got) != 1 || got[0].Inbound.ID != "m4" {
+		t.Fatalf("reader got %+v, %v; want m4", got, err)
+	}
 }
 
 // sameBut reports whether two inbound messages are the same but for when

@@ -326,7 +326,7 @@ func TestInboxAcceptsEachMessageOnce(t *testing.T) {
 		third.ID = "ev:Ev3"
 		for i := 0; i < 2; i++ {
 			queued, taken, err := s.AcceptTaking(ctx, third, "C")
-			if err != nil || queued != (i == 0) || (taken != nil) != (i == 0) {
+			if err != nil || queued != (i == 0) || (taken != nil) != (i == 0) || (taken != nil && taken.Inbound.ID != third.ID) {
 				t.Fatalf("accept and take #%d: %v %+v %v", i, queued, taken, err)
 			}
 		}

@@ -6,27 +6,26 @@ import "runtime/debug"
 // GOMEMLIMIT is not set: the collector works harder as the heap nears it, so
 // that a burst (a summary of ten thousand complaints, a backlog of reminders)
 // does not leave the process holding memory it no longer uses. A tenant with
-// far more open complaints than that sets GOMEMLIMIT higher.
-const serveMemoryLimit = 80 << 20
+// far more open complaints than that sets GOMEMLIMIT higher. With the
+// binary's own pages the process then stays under 100 MB; at 80 MiB and
+// serveGCPercent it reached 96 MiB.
+const serveMemoryLimit = 72 << 20
 
 // serveGCPercent is GOGC for `qunsu serve` when GOGC is not set. Its live heap
-// under steady load is small (about 10 MiB), so Go's default of 100 collected
-// every few hundred commands, and each collection took a core's quarter from
-// the requests being answered meanwhile: the slowest acknowledgements were
-// those. The heap may grow to four times its live size before a collection,
-// up to serveMemoryLimit, which still bounds it.
+// under steady load is small (about 6 MiB), so Go's default of 100 collected
+// every few hundred commands, and while a collection marks it takes a quarter
+// of the process's cores (half a core here) from the requests being answered:
+// the slowest acknowledgements were those. At 400 the heap grows to five times
+// its live size before a collection, and serveMemoryLimit still bounds it.
 const serveGCPercent = 400
 
 // tuneCollector sets serveMemoryLimit unless GOMEMLIMIT is set, and
-// serveGCPercent unless GOGC is, and returns the limit and percent in force.
-func tuneCollector(getenv func(string) string) (limit int64, percent int) {
+// serveGCPercent unless GOGC is.
+func tuneCollector(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(serveGCPercent)
 	}
-	percent = debug.SetGCPercent(-1)
-	debug.SetGCPercent(percent)
-	return debug.SetMemoryLimit(-1), percent
 }
