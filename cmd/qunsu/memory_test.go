@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// serve keeps its heap near 72 MiB and collects at GOGC=400 unless
+// serve keeps its heap near 80 MiB and collects at GOGC=400 unless
 // GOMEMLIMIT and GOGC say otherwise.
 func TestServeCollectorSettings(t *testing.T) {
 	limitBefore, percentBefore := debug.SetMemoryLimit(-1), debug.SetGCPercent(100)
@@ -18,8 +18,8 @@ func TestServeCollectorSettings(t *testing.T) {
 
 	debug.SetMemoryLimit(1 << 40)
 	tuneCollector(func(string) string { return "" })
-	if limit, percent := inForce(); limit != 72<<20 || percent != 400 {
-		t.Errorf("without GOMEMLIMIT and GOGC: limit %d, GOGC %d; want 72 MiB, 400", limit, percent)
+	if limit, percent := inForce(); limit != 80<<20 || percent != 400 {
+		t.Errorf("without GOMEMLIMIT and GOGC: limit %d, GOGC %d; want 80 MiB, 400", limit, percent)
 	}
 	// As the runtime sets them from GOMEMLIMIT=1TiB and GOGC=50.
 	debug.SetMemoryLimit(1 << 40)
