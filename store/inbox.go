@@ -19,20 +19,28 @@ const seenTTL = 24 * time.Hour
 
 // Accept queues an inbound message unless its platform and id were seen.
 func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
-	key := qunsu.InboundKey(in)
-	if key == "" {
-		return false, fmt.Errorf("store: accept: an inbound message needs its platform's id")
-	}
-	js, err := json.Marshal(in)
+	keys, js, err := acceptArgs(in)
 	if err != nil {
-		return false, fmt.Errorf("store: accept: %w", err)
+		return false, err
 	}
-	keys := []string{seenKey(in.Tenant, key), inboxKey(in.Tenant)}
 	n, err := acceptScript.Run(ctx, s.rdb, keys, js, int(seenTTL.Seconds())).Int()
 	if err != nil {
 		return false, fmt.Errorf("store: accept: %w", err)
 	}
 	return n == 1, nil
+}
+
+// acceptArgs returns the keys of an inbound message's accept scripts (its seen
+// mark, its tenant's inbox) and the message as queued.
+func acceptArgs(in qunsu.Inbound) (keys []string, js []byte, err error) {
+	key := qunsu.InboundKey(in)
+	if key == "" {
+		return nil, nil, fmt.Errorf("store: accept: an inbound message needs its platform's id")
+	}
+	if js, err = json.Marshal(in); err != nil {
+		return nil, nil, fmt.Errorf("store: accept: %w", err)
+	}
+	return []string{seenKey(in.Tenant, key), inboxKey(in.Tenant)}, js, nil
 }
 
 // AcceptTaking is Accept that also gives the next new inbox entry (the one
@@ -42,15 +50,10 @@ func (s *Store) Accept(ctx context.Context, in qunsu.Inbound) (bool, error) {
 // that cannot be decoded: that one is left to idle, and the reader that takes
 // it over reports it.
 func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer string) (queued bool, taken *qunsu.InboundEnvelope, err error) {
-	key := qunsu.InboundKey(in)
-	if key == "" {
-		return false, nil, fmt.Errorf("store: accept: an inbound message needs its platform's id")
-	}
-	js, err := json.Marshal(in)
+	keys, js, err := acceptArgs(in)
 	if err != nil {
-		return false, nil, fmt.Errorf("store: accept: %w", err)
+		return false, nil, err
 	}
-	keys := []string{seenKey(in.Tenant, key), inboxKey(in.Tenant)}
 	reply, err := acceptTakeScript.Run(ctx, s.rdb, keys, js, int(seenTTL.Seconds()), inboxGroup, consumer).Slice()
 	if err != nil {
 		return false, nil, fmt.Errorf("store: accept: %w", err)
