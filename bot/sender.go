@@ -512,6 +512,7 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 	// must look first. A rate-limited call says nothing about earlier ones, so
 	// nothing makes it certain again.
 	uncertain := false
+	attempted := false // this loop has called Deliver: a resumed claim may be its own try
 	for n := 0; ctx.Err() == nil; n++ {
 		if closed(s.quit) && (n > 0 || l.next.After(s.drainBy())) {
 			return // stopping: left to be resumed
@@ -537,7 +538,9 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 			sleep(s.quit, s.Backoff.Wait(n)) // until its sender is done, or its lease ends
 			continue
 		case qunsu.SendResumed:
-			uncertain = uncertain || n == 0 // another process's attempt, or ours before a crash
+			// Another process's attempt (also once its claim, found busy, ran
+			// out), or ours before a crash.
+			uncertain = uncertain || !attempted
 		}
 		since := time.Time{}
 		if uncertain {
@@ -552,6 +555,7 @@ func (s *Sender) post(ctx context.Context, l *lane, j job) {
 		}
 		dctx, cancel := context.WithTimeout(ctx, s.Lease/2)
 		err = s.Transport.Deliver(dctx, j.route, m, since)
+		attempted = true
 		cancel()
 		<-s.slots
 		l.next = time.Now().Add(j.route.Every)

@@ -234,6 +234,30 @@ func TestSenderResumesAfterCrashWithoutDoubles(t *testing.T) {
 	}
 }
 
+// A sender that finds a message claimed by a process that died mid-post
+// waits for the claim to run out, then still looks before posting: the dead
+// process's attempt may have reached the platform.
+func TestSenderLooksAfterWaitingOutADeadClaim(t *testing.T) {
+	s, tenant := store.New(redistest.Client(t)), redistest.Tenant(t)
+	enqueue(t, s, tenant, msg("C", "k1"))
+	// The dead process claimed k1 and began its post; its lease outlives
+	// the new sender's first claims.
+	if state, _, err := s.BeginSend(context.Background(), tenant, "fake", "k1", "dead", 300*time.Millisecond); err != nil || state != qunsu.SendFresh {
+		t.Fatalf("the dead process's claim: %v %v", state, err)
+	}
+	p := newPlatform()
+	p.posted["k1"] = 1 // the dead process's post reached the platform
+	stop := start(t, s, tenant, "takes-over", p)
+	defer stop()
+	waitFor(t, "k1 settled", func() bool {
+		state, _, _ := s.BeginSend(context.Background(), tenant, "fake", "k1", "probe", time.Millisecond)
+		return state == qunsu.SendDone
+	})
+	if n := p.count("k1"); n != 1 || p.lookups != 1 {
+		t.Errorf("k1 posted %d times after %d lookups; want once, found by one lookup", n, p.lookups)
+	}
+}
+
 // A message the platform refuses for good is set aside with the reason, and
 // does not hold up the chat.
 func TestSenderSetsAsideRefusedMessages(t *testing.T) {
