@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,14 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 }
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
+// beats counts the poller's rounds.
+type beats struct {
+	qunsu.NopMeter
+	n atomic.Int64
+}
+
+func (b *beats) Beat(string, string) { b.n.Add(1) }
+
 // While Redis is away the poller keeps going by itself, says so once (not
 // every poll), and fires what is due as soon as Redis answers again.
 func TestPollerRidesOutARedisOutage(t *testing.T) {
@@ -41,15 +50,34 @@ func TestPollerRidesOutARedisOutage(t *testing.T) {
 	f := &finisher{st: st, entered: make(chan struct{}), release: make(chan struct{})}
 	close(f.release)
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	rounds := &beats{}
 	p := &scheduler.Poller{Queue: st, Handler: f, Clock: fixedClock{now}, Tenants: []string{"outage"},
-		Log: slog.New(slog.NewTextHandler(logs, nil))}
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Meter: rounds}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 	defer func() { cancel(); <-done }()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting until %s\n%s", what, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 
+	// The outage begins once the poller is under way.
+	waitUntil("the poller polled", func() bool { return rounds.n.Load() > 0 })
 	srv.Stop()
-	time.Sleep(1500 * time.Millisecond)
+	// go-redis retries a command for a second or two before it fails: a
+	// shorter outage goes unseen, so this one lasts until the poller has
+	// failed, and then failed again (its next round began, so the one before
+	// ended).
+	waitUntil("the poller saw the outage", func() bool { return strings.Contains(logs.String(), "poll failed") })
+	during := rounds.n.Load()
+	waitUntil("the poller kept polling", func() bool { return rounds.n.Load() >= during+2 })
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,19 +85,12 @@ func TestPollerRidesOutARedisOutage(t *testing.T) {
 	if err := st.Schedule(context.Background(), "outage", due); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitUntil("the timer due after the outage fired and the recovery was logged", func() bool {
 		f.mu.Lock()
 		fired := len(f.fired)
 		f.mu.Unlock()
-		if fired == 1 && strings.Contains(logs.String(), "polling again") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fired %d; want the timer due after the outage fired and the recovery logged\n%s", fired, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fired == 1 && strings.Contains(logs.String(), "polling again")
+	})
 	out := logs.String()
 	if n := strings.Count(out, "poll failed"); n != 1 {
 		t.Errorf("the outage was logged %d times, want once:\n%s", n, out)
