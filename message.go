@@ -138,9 +138,11 @@ func ChatLink(complaint string) string { return "#{" + complaint + "}" }
 
 // Inert makes typed text unable to mention or link: what people write is shown
 // as written, so "@{gm}" in a description does not ping the general manager.
-func Inert(text string) string {
-	return strings.NewReplacer("@{", "@｛", "#{", "#｛").Replace(text)
-}
+func Inert(text string) string { return inert.Replace(text) }
+
+// inert is built once: a Replacer is safe for concurrent use, and building one
+// costs more than most texts it replaces in.
+var inert = strings.NewReplacer("@{", "@｛", "#{", "#｛")
 
 // RenderMentions replaces every mention token in text with render(id).
 func RenderMentions(text string, render func(id string) string) string {

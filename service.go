@@ -48,6 +48,10 @@ type Change struct {
 	Messages []Message
 	// Roles are directory changes made by command, appended in order.
 	Roles []RoleChange
+	// Finishes, if set, is the id of the tenant's inbox entry this change is
+	// the last step of: it is acknowledged and deleted with the change, in the
+	// same write (see EntryHandler).
+	Finishes string
 }
 
 // Store keeps complaints and everything written with them.
@@ -216,6 +220,15 @@ type TimerHandler interface {
 // InboundHandler handles what people say; the engine implements it for every platform.
 type InboundHandler interface {
 	Handle(ctx context.Context, in Inbound) error
+}
+
+// EntryHandler is an InboundHandler that can finish the inbox entry a
+// message came in, in its own last write (Change.Finishes), saving the inbox
+// a write of its own. It reports whether it did; if not, the caller marks the
+// entry done.
+type EntryHandler interface {
+	InboundHandler
+	HandleEntry(ctx context.Context, in Inbound, entry string) (finished bool, err error)
 }
 
 // Limit is a platform's rate limit on our side: at most Max uses of Key in any

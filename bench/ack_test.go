@@ -261,7 +261,9 @@ func ackTable(runs []ackRun, sc scale, turns int) *table {
 	tb.note("Every Slack request is a new slash command `/qunsu %s` (help) from one of the shipped directory's people,", ackCommand)
 	tb.note("signed (v0 HMAC); every WeCom request a new text message %s (unique MsgId) from one of them, sealed (AES-CBC, msg_signature).", ackCommand)
 	tb.note("qunsu also acts on each in the background (inbox -> engine -> outbox -> senders posting to the fake Slack and WeCom):")
-	tb.note("that is part of its load. After each turn of qunsu's the next waited for the inbox to be worked off:")
+	tb.note("that is part of its load. The senders post as fast as each platform allows one chat (Slack: a post a second per")
+	tb.note("channel; WeCom: 30 app messages a minute per person), so most answers of a turn wait in their lanes and are posted")
+	tb.note("later, mostly outside the measured turns. After each turn of qunsu's the next waited for the inbox to be worked off:")
 	for _, run := range runs {
 		if run.target.system != "qunsu" {
 			continue

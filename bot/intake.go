@@ -164,8 +164,16 @@ func (in *Intake) work(ctx, hctx context.Context, quit <-chan struct{}, tenant s
 func (in *Intake) handle(hctx context.Context, tenant string, env qunsu.InboundEnvelope) {
 	c, cancel := context.WithTimeout(hctx, 30*time.Second)
 	defer cancel()
-	err := in.Handler.Handle(c, env.Inbound)
-	if err == nil {
+	finished := false
+	var err error
+	// A change finishes an entry in its own tenant's inbox: only when that is
+	// the inbox the entry came from.
+	if h, ok := in.Handler.(qunsu.EntryHandler); ok && env.Inbound.Tenant == tenant {
+		finished, err = h.HandleEntry(c, env.Inbound, env.ID)
+	} else {
+		err = in.Handler.Handle(c, env.Inbound)
+	}
+	if err == nil && !finished {
 		err = in.Inbox.DoneInbound(c, tenant, env.ID)
 	}
 	if err != nil {

@@ -41,23 +41,33 @@ type Request struct {
 	out     []qunsu.Message
 }
 
+var _ qunsu.EntryHandler = (*Engine)(nil)
+
 // Handle runs one inbound command and enqueues its replies.
 func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
+	_, err := e.HandleEntry(ctx, in, "")
+	return err
+}
+
+// HandleEntry is Handle for a message that came in the inbox entry entry:
+// when the command's last write is its replies, that write also finishes the
+// entry, and finished says so.
+func (e *Engine) HandleEntry(ctx context.Context, in qunsu.Inbound, entry string) (finished bool, err error) {
 	// A message delivered again after a crash, once acted on, is not run again:
 	// its checks would now fail ("already acknowledged") and say so.
 	if key := qunsu.InboundKey(in); key != "" && !in.Fresh {
 		if done, err := e.Store.Handled(ctx, in.Tenant, key); err != nil || done {
-			return err
+			return false, err
 		}
 	}
 	s, err := e.settings(ctx, in.Tenant)
 	if err != nil {
-		return fmt.Errorf("handle: %w", err)
+		return false, fmt.Errorf("handle: %w", err)
 	}
 	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
 	err = r.run(ctx)
 	if errors.Is(err, qunsu.ErrHandled) {
-		return nil // delivered again after a crash: acted on already
+		return false, nil // delivered again after a crash: acted on already
 	}
 	qunsu.MeterOrNop(e.Meter).Command(r.Word, err)
 	if err != nil {
@@ -71,12 +81,12 @@ func (e *Engine) Handle(ctx context.Context, in qunsu.Inbound) error {
 		r.reply(render.Error(r.Lang, err))
 	}
 	if len(r.out) == 0 {
-		return nil
+		return false, nil
 	}
-	if cerr := e.Store.Commit(ctx, qunsu.Change{Tenant: s.Tenant, Messages: r.out}); cerr != nil {
-		return fmt.Errorf("handle: send replies: %w", cerr)
+	if cerr := e.Store.Commit(ctx, qunsu.Change{Tenant: s.Tenant, Messages: r.out, Finishes: entry}); cerr != nil {
+		return false, fmt.Errorf("handle: send replies: %w", cerr)
 	}
-	return nil
+	return entry != "", nil
 }
 
 func (r *Request) run(ctx context.Context) error {

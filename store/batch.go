@@ -10,8 +10,9 @@ import (
 )
 
 // batcher sends the commands of concurrent callers together. A command that
-// finds no round trip under way goes at once; those that arrive while one is
-// go together in the next, in one pipeline. After downtime thousands of
+// finds nothing waiting and a round trip free goes at once, from its caller's
+// goroutine; those that arrive while round trips are under way go together in
+// the next, in one pipeline. After downtime thousands of
 // reminders are written and posted at once, each with a few small commands:
 // one at a time, the system calls on both sides cost more than the commands.
 type batcher struct {
@@ -41,13 +42,29 @@ const batchTimeout = 10 * time.Second
 func newBatcher(rdb redis.UniversalClient) *batcher { return &batcher{rdb: rdb} }
 
 // do runs cmd, with others if others are waiting, and returns its error. If
-// ctx ends first, do returns ctx's error, and cmd may still run.
+// ctx ends while cmd waits for a round trip, do returns ctx's error, and cmd
+// may still run; a command that goes at once is sent with ctx, as directly.
 func (b *batcher) do(ctx context.Context, cmd redis.Cmder) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w := &batched{ctx: ctx, cmd: cmd, done: make(chan struct{})}
 	b.mu.Lock()
+	if len(b.queue) == 0 && b.running < batchRunners {
+		// Alone: sent from this goroutine as if directly, not handed to a
+		// runner and back (two switches between goroutines per command).
+		b.running++
+		b.mu.Unlock()
+		err := b.rdb.Process(ctx, cmd)
+		b.mu.Lock()
+		b.running--
+		if len(b.queue) > 0 && b.running < batchRunners { // come while it was under way
+			b.running++
+			go b.run()
+		}
+		b.mu.Unlock()
+		return err
+	}
+	w := &batched{ctx: ctx, cmd: cmd, done: make(chan struct{})}
 	b.queue = append(b.queue, w)
 	if b.running < batchRunners {
 		b.running++

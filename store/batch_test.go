@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"qunsu/internal/redistest"
+	"qunsu/internal/serveproc"
 )
 
 // Commands that callers send at once go together, each with its own answer.
@@ -103,4 +105,73 @@ func TestCommandsGivenUpWhileWaitingAreNotSent(t *testing.T) {
 	if n, err := rdb.Exists(ctx, key).Result(); err != nil || n != 0 {
 		t.Errorf("a command given up while waiting was sent (exists %d, %v)", n, err)
 	}
+}
+
+// A command sent alone goes at once; what comes while it is under way (here,
+// more than the runners can take) is still sent, and nothing is left behind.
+func TestCommandsComingDuringALoneOneAreSent(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := New(rdb), redistest.Tenant(t)
+	ctx := context.Background()
+	lone := make(chan error)
+	go func() {
+		lone <- s.batch.do(ctx, redis.NewCmd(ctx, "blpop", "{t:"+tenant+"}:nothing", 0.2))
+	}()
+	time.Sleep(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i := range 3 * batchRunners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.batch.do(ctx, redis.NewStatusCmd(ctx, "set", fmt.Sprint("{t:", tenant, "}:k", i), "1")); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := <-lone; err != redis.Nil {
+		t.Fatalf("the lone command: %v, want its timeout (nil reply)", err)
+	}
+	for i := range 3 * batchRunners {
+		if n, _ := rdb.Exists(ctx, fmt.Sprint("{t:", tenant, "}:k", i)).Result(); n != 1 {
+			t.Errorf("k%d was not written", i)
+		}
+	}
+	s.batch.mu.Lock()
+	defer s.batch.mu.Unlock()
+	if s.batch.running != 0 || len(s.batch.queue) != 0 {
+		t.Errorf("after all: %d round trips under way, %d waiting; want none", s.batch.running, len(s.batch.queue))
+	}
+}
+
+// A lone command through the batcher, next to the same command sent
+// directly. The time is mostly the round trip's; cpu-us/op is this process's
+// share (redis-server runs apart).
+func BenchmarkLoneCommand(b *testing.B) {
+	rdb := redistest.Client(b)
+	s, tenant := New(rdb), redistest.Tenant(b)
+	ctx := context.Background()
+	key := "{t:" + tenant + "}:bench"
+	send := map[string]func(redis.Cmder) error{
+		"direct":  func(c redis.Cmder) error { return rdb.Process(ctx, c) },
+		"batched": func(c redis.Cmder) error { return s.batch.do(ctx, c) },
+	}
+	for _, name := range []string{"direct", "batched"} {
+		b.Run(name, func(b *testing.B) {
+			cpu := cpuTime()
+			for b.Loop() {
+				if err := send[name](redis.NewStatusCmd(ctx, "set", key, "1")); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
+		})
+	}
+}
+
+// cpuTime is the CPU time the process has used (user and system), in ticks
+// of 10 ms; 0 where /proc cannot tell.
+func cpuTime() time.Duration {
+	d, _ := serveproc.CPUTime(os.Getpid())
+	return d
 }

@@ -8,9 +8,9 @@ import (
 	"reflect"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	fastjson "github.com/goccy/go-json"
 	"github.com/redis/go-redis/v9"
@@ -72,8 +72,13 @@ func (s *Store) Complaint(ctx context.Context, tenant, id string) (*qunsu.Compla
 
 func decode(v, j any) (*qunsu.Complaint, error) {
 	js, _ := j.(string)
-	return decodeJSON(v, []byte(js))
+	return decodeJSON(v, readOnly(js))
 }
+
+// readOnly returns s's bytes without copying them, for goccy/go-json's
+// Unmarshal only: it copies its input before it decodes, and never writes to
+// it. A copy here would be a second one of every message and complaint read.
+func readOnly(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // decoder decodes a complaint's JSON and version.
 type decoder func(v any, js []byte) (*qunsu.Complaint, error)
@@ -121,30 +126,100 @@ func decodeForReport(v any, js []byte) (*qunsu.Complaint, error) {
 // detach copies the strings of v out of the buffer they were decoded from:
 // goccy/go-json's strings point into its copy of the whole JSON, which stays
 // in memory while any one of them does, and a report holds thousands of
-// complaints. Maps are left alone: the only ones, texts, are shared
-// (qunsu.Text), so each keeps one buffer at most.
+// complaints. They are copied into one buffer of their own, the size of the
+// strings only: one allocation per complaint, not one per string, for the
+// collector to make and mark. Maps are left alone: the only ones, texts, are
+// shared (qunsu.Text), so each keeps one buffer at most.
 func detach(v reflect.Value) {
+	n := 0
+	walkStrings(v, func(s reflect.Value) { n += s.Len() })
+	buf := make([]byte, 0, n)
+	walkStrings(v, func(s reflect.Value) {
+		if s.Len() == 0 {
+			s.SetString("") // an empty string too may point into the decoder's buffer
+			return
+		}
+		at := len(buf)
+		buf = append(buf, s.String()...)
+		s.SetString(unsafe.String(&buf[at], len(buf)-at)) // buf never grows: it was made to size
+	})
+}
+
+// walkStrings calls f with every settable string in v, outside maps.
+func walkStrings(v reflect.Value, f func(reflect.Value)) {
 	switch v.Kind() {
 	case reflect.String:
 		if v.CanSet() {
-			v.SetString(strings.Clone(v.String()))
+			f(v)
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			detach(v.Elem())
+			walkStrings(v.Elem(), f)
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := range v.NumField() {
-			if t.Field(i).IsExported() {
-				detach(v.Field(i))
-			}
+		for _, i := range stringFields(v.Type()) {
+			walkStrings(v.Field(i), f)
 		}
 	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			detach(v.Index(i))
+		if holdsStrings(v.Type().Elem()) {
+			for i := range v.Len() {
+				walkStrings(v.Index(i), f)
+			}
 		}
 	}
+}
+
+// stringFields returns the exported fields of struct type t that can hold a
+// string outside a map, worked out once per type: most of a complaint's
+// fields (times, numbers, flags) are not walked into at all.
+func stringFields(t reflect.Type) []int {
+	if fields, ok := stringFieldsOf.Load(t); ok {
+		return fields.([]int)
+	}
+	var fields []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && holdsStrings(f.Type) {
+			fields = append(fields, i)
+		}
+	}
+	stringFieldsOf.Store(t, fields)
+	return fields
+}
+
+var stringFieldsOf sync.Map // reflect.Type -> []int
+
+// holdsStrings reports whether a value of type t can hold a string outside a
+// map, worked out once per type. A type that refers to itself is taken to
+// (it is walked into).
+func holdsStrings(t reflect.Type) bool {
+	if holds, ok := holdsStringsOf.Load(t); ok {
+		return holds.(bool)
+	}
+	holds := holdsStringsSeen(t, map[reflect.Type]bool{})
+	holdsStringsOf.Store(t, holds)
+	return holds
+}
+
+var holdsStringsOf sync.Map // reflect.Type -> bool
+
+func holdsStringsSeen(t reflect.Type, seen map[reflect.Type]bool) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return holdsStringsSeen(t.Elem(), seen)
+	case reflect.Struct:
+		if seen[t] {
+			return true
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && holdsStringsSeen(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Complaints returns complaints reported in [from, to), or with openOnly all
@@ -312,12 +387,14 @@ type payload struct {
 	Claimed    string      `json:"claimed"`
 	Messages   [][2]string `json:"messages"` // key and Chat.OnlyOn; the JSON goes in ARGV 5 on
 	Roles      []string    `json:"roles"`
+	Finishes   string      `json:"finishes"` // an inbox entry acknowledged and deleted with the change
+	InboxGroup string      `json:"inbox_group"`
 }
 
 // Commit writes a change atomically (see commitScript).
 func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	p := payload{Has: "0", Once: "0", Handles: "0", Open: "0", Events: []string{}, Schedule: [][2]string{},
-		Unschedule: []string{}, Messages: [][2]string{}, Roles: []string{}}
+		Unschedule: []string{}, Messages: [][2]string{}, Roles: []string{}, Finishes: ch.Finishes, InboxGroup: inboxGroup}
 	args := []any{"", wakeChannel(ch.Tenant), rolesChannel(ch.Tenant), ""} // the payload and complaint go in 1 and 4
 	id := "_"
 	if c := ch.Complaint; c != nil {
@@ -386,7 +463,7 @@ func (s *Store) Commit(ctx context.Context, ch qunsu.Change) error {
 	args[0] = arg
 	t := ch.Tenant
 	keys := []string{complaintKey(t, id), timelineKey(t, id), allKey(t), openKey(t), timersKey(t),
-		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t), closedKey(t)}
+		inflightKey(t), dueKey(t), outboxKey(t), once, handled, rolesKey(t), closedKey(t), inboxKey(t)}
 	res, err := s.batch.script(ctx, commitScript, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)

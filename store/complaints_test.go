@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -205,4 +206,37 @@ func TestComplaintsReadForAReportHoldOnlyTheirOwnStrings(t *testing.T) {
 		t.Errorf("each complaint read for a report holds %d bytes; its JSON is about 4.5 KB, what it keeps far less", per)
 	}
 	runtime.KeepAlive(got)
+}
+
+// A complaint read for a report reads as it was saved, but for what no report
+// shows (team, origin chat, grading reasons): its strings, copied out of the
+// decoder's buffer, are the ones saved, each in its place.
+func TestComplaintsReadForAReportReadAsSaved(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	saved := &qunsu.Complaint{Tenant: tenant, ID: "QS-20261122-0001", Status: qunsu.StatusAftercare, ReportedAt: at,
+		ReportedBy: "ZhangWei", Grade: "major", ClosedAt: at.Add(time.Hour), CloseNote: "已协商", Cause: "延期交付",
+		Prevention: "提前告知", CardSum: "c0ffee",
+		Report: qunsu.Report{Project: "翡翠湾", Households: 35, Actions: []qunsu.Action{qunsu.ActionBanner, qunsu.ActionSitIn},
+			Category: "delivery", Summary: "业主拉横幅", OccurredAt: at},
+		Team: []qunsu.Member{{Person: "LiNa", Role: "function_head"}},
+		Tasks: []qunsu.Task{{Key: "hq_report", Name: qunsu.Text{qunsu.LangZH: "报备总部"}, Role: "function_head", DoneBy: "LiNa",
+			Due: at.Add(6 * time.Hour), DoneAt: at.Add(time.Hour),
+			Promise: &qunsu.Promise{At: at.Add(48 * time.Hour), SetAt: at, SetBy: "WangFang"}}},
+		Meetings: []qunsu.Meeting{{At: at, By: "LiNa", Notes: "第一次会议"}, {At: at.Add(time.Hour), By: "WangFang"}},
+		Changes:  []qunsu.GradeChange{{At: at, From: "general", To: "major", By: "rules", Reason: "户数≥30"}},
+	}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: saved}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OpenOrReported(ctx, tenant, at.Add(-time.Hour), at.Add(time.Hour))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("read %d, %v", len(got), err)
+	}
+	want := *saved
+	want.Version, want.Partial, want.Team = 1, true, nil
+	if !reflect.DeepEqual(got[0], &want) {
+		t.Errorf("read for a report:\n%+v\nwant\n%+v", got[0], &want)
+	}
 }

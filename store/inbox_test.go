@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -144,4 +145,50 @@ func TestAcceptTakingGivesTheEntryToTheConsumer(t *testing.T) {
 func sameBut(a, b qunsu.Inbound) bool {
 	a.At, b.At = time.Time{}, time.Time{}
 	return reflect.DeepEqual(a, b)
+}
+
+// A change that is a command's last step finishes the inbox entry the command
+// came in, in the same write; a change refused (a conflict) finishes nothing,
+// so the command is still there to be acted on again.
+func TestCommitFinishesTheInboxEntry(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	inbox := "{t:" + tenant + "}:inbox"
+	for _, id := range []string{"m1", "m2"} {
+		in := qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: id, User: "U1", Text: "帮助"}
+		if ok, err := s.Accept(ctx, in); err != nil || !ok {
+			t.Fatalf("accept %s: %v %v", id, ok, err)
+		}
+	}
+	got, err := s.ReceiveInbound(ctx, tenant, "w1", 10, time.Minute, 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("received %d, %v", len(got), err)
+	}
+	reply := qunsu.Message{Tenant: tenant, Key: "in:slack:m1#0", Text: "帮助……", Chat: qunsu.Chat{Platform: "slack", ID: "C1"}}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{reply}, Finishes: got[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := rdb.XRange(ctx, inbox, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].ID != got[1].ID {
+		t.Fatalf("inbox holds %v, want only %s", entries, got[1].ID)
+	}
+	if n, err := rdb.XLen(ctx, "{t:"+tenant+"}:outbox").Result(); err != nil || n != 1 {
+		t.Fatalf("outbox holds %d, %v; want the reply", n, err)
+	}
+
+	stale := &qunsu.Complaint{ID: "QS-1", Version: 3, Status: qunsu.StatusOpen}
+	err = s.Commit(ctx, qunsu.Change{Tenant: tenant, Complaint: stale, Finishes: got[1].ID})
+	if !errors.Is(err, qunsu.ErrConflict) {
+		t.Fatalf("commit of a stale complaint: %v, want a conflict", err)
+	}
+	pending, err := rdb.XPending(ctx, inbox, "engine").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending.Count != 1 || pending.Lower != got[1].ID {
+		t.Fatalf("pending after a refused change: %+v, want %s still pending", pending, got[1].ID)
+	}
 }

@@ -74,7 +74,7 @@ func (s *Store) Entry(ctx context.Context, tenant, id string) (qunsu.Message, bo
 func decodeMessage(e redis.XMessage) (qunsu.Message, error) {
 	raw, _ := e.Values["m"].(string)
 	var m qunsu.Message
-	if err := fastjson.Unmarshal([]byte(raw), &m); err != nil {
+	if err := fastjson.Unmarshal(readOnly(raw), &m); err != nil {
 		return qunsu.Message{}, fmt.Errorf("store: decode message %s: %w", e.ID, err)
 	}
 	return m, nil

@@ -6,7 +6,7 @@ import "github.com/redis/go-redis/v9"
 //
 // KEYS: 1 complaint hash, 2 timeline, 3 all index, 4 open index, 5 timers,
 // 6 inflight, 7 due hash, 8 outbox, 9 once key, 10 handled key, 11 role changes,
-// 12 closed index.
+// 12 closed index, 13 inbox.
 // ARGV 2 is the tenant's wake-up channel: a timer due before every queued one
 // is published there, so that pollers asleep until the old head look again.
 // ARGV 3 is the tenant's roles channel, told of every change of the directory.
@@ -20,11 +20,12 @@ import "github.com/redis/go-redis/v9"
 //	  once: "1" if KEYS[9] applies, handles: "1" if KEYS[10] applies,
 //	  events: [JSON], schedule: [[member, ms]], unschedule: [member],
 //	  claimed: member or "", messages: [[key, the one platform it is for or ""]],
-//	  roles: [JSON] }
+//	  roles: [JSON], finishes: an inbox entry id or "", inbox_group }
 //
 // Returns "ok", "handled" (the inbound message was acted on: nothing written),
 // "conflict" (version moved: nothing written) or "once" (the once key was taken:
-// role changes, events and messages skipped, timers still applied).
+// role changes, events and messages skipped, timers still applied). The inbox
+// entry a change finishes is acknowledged and deleted only with "ok".
 var commitScript = redis.NewScript(`
 local p = cjson.decode(ARGV[1])
 if p.handles == "1" and redis.call("EXISTS", KEYS[10]) == 1 then return "handled" end
@@ -57,6 +58,10 @@ for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 if #p.roles > 0 then redis.call("PUBLISH", ARGV[3], "1") end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
 for i, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "p", m[2], "m", ARGV[4 + i]) end
+if p.finishes ~= "" then
+  redis.call("XACK", KEYS[13], p.inbox_group, p.finishes)
+  redis.call("XDEL", KEYS[13], p.finishes)
+end
 return "ok"
 `)
 

@@ -240,8 +240,10 @@ func (a *Adapter) takeEvent(ctx context.Context, body []byte) answer {
 // (<mailto:a@b.c|a@b.c>, <http://x|x>), so the engine reads what was typed.
 func unescape(s string) string {
 	s = linkMarkup.ReplaceAllString(s, "$2")
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(strings.TrimSpace(s))
+	return mrkdwnUnescape.Replace(strings.TrimSpace(s))
 }
+
+var mrkdwnUnescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 var linkMarkup = regexp.MustCompile(`<((?:https?|mailto|tel):[^|>]*)\|([^>]*)>`)
 

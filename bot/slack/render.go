@@ -76,10 +76,13 @@ func (a *Adapter) render(ctx context.Context, m qunsu.Message) (post, error) {
 	return p, firstErr
 }
 
+// mrkdwnEscape escapes the three characters Slack's mrkdwn reserves.
+var mrkdwnEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // mrkdwn escapes text for Slack and renders qunsu's tokens in it.
 func (a *Adapter) mrkdwn(ctx context.Context, text string) (string, error) {
 	var firstErr error
-	text = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(text)
+	text = mrkdwnEscape.Replace(text)
 	text = qunsu.RenderMentions(text, func(person string) string {
 		out, err := a.people.mention(ctx, person)
 		if err != nil && firstErr == nil {
