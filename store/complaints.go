@@ -99,15 +99,18 @@ func decodeJSON(v any, js []byte) (*qunsu.Complaint, error) {
 // complaints read for a summary take that much less memory.
 type forReport struct {
 	*qunsu.Complaint
-	Team       skipped `json:"team"`
-	Origin     skipped `json:"origin"`
-	Assessment skipped `json:"assessment"`
+	unread
 }
 
-// skipped is a JSON value not decoded.
-type skipped struct{}
-
-func (*skipped) UnmarshalJSON([]byte) error { return nil }
+// unread names the fields a report leaves out a second time, at the depth of
+// the complaint's own: under Go's JSON rules (which goccy/go-json follows) two
+// tagged fields of one name at one depth hide each other, so the decoder
+// skips those values as unknown, without decoding or copying them.
+type unread struct {
+	Team       struct{} `json:"team"`
+	Origin     struct{} `json:"origin"`
+	Assessment struct{} `json:"assessment"`
+}
 
 // decodeForReport decodes a complaint for a report (forReport); it is marked
 // Partial, so that it can never be saved.

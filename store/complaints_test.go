@@ -220,7 +220,9 @@ func TestComplaintsReadForAReportReadAsSaved(t *testing.T) {
 		Prevention: "提前告知", CardSum: "c0ffee",
 		Report: qunsu.Report{Project: "翡翠湾", Households: 35, Actions: []qunsu.Action{qunsu.ActionBanner, qunsu.ActionSitIn},
 			Category: "delivery", Summary: "业主拉横幅", OccurredAt: at},
-		Team: []qunsu.Member{{Person: "LiNa", Role: "function_head"}},
+		Team:       []qunsu.Member{{Person: "LiNa", Role: "function_head"}},
+		Origin:     qunsu.Chat{Kind: qunsu.ChatOrigin, Platform: "slack", ID: "C1"},
+		Assessment: qunsu.Assessment{Grade: "major", Rule: 2},
 		Tasks: []qunsu.Task{{Key: "hq_report", Name: qunsu.Text{qunsu.LangZH: "报备总部"}, Role: "function_head", DoneBy: "LiNa",
 			Due: at.Add(6 * time.Hour), DoneAt: at.Add(time.Hour),
 			Promise: &qunsu.Promise{At: at.Add(48 * time.Hour), SetAt: at, SetBy: "WangFang"}}},
@@ -235,7 +237,8 @@ func TestComplaintsReadForAReportReadAsSaved(t *testing.T) {
 		t.Fatalf("read %d, %v", len(got), err)
 	}
 	want := *saved
-	want.Version, want.Partial, want.Team = 1, true, nil
+	want.Version, want.Partial = 1, true
+	want.Team, want.Origin, want.Assessment = nil, qunsu.Chat{}, qunsu.Assessment{} // not read
 	if !reflect.DeepEqual(got[0], &want) {
 		t.Errorf("read for a report:\n%+v\nwant\n%+v", got[0], &want)
 	}
