@@ -47,6 +47,7 @@ func init() {
 		"remind.overdue":         "🔴 Overdue %s: \"%s\" was due at %s, %s late. %s\nEscalated to %s: %s",
 		"list.empty":             "No open complaints.",
 		"list.title":             "Open complaints (%d):",
+		"list.more":              "… and %d more not listed; narrow the list by project or grade, e.g. \"list <project> <grade>\"",
 		"list.overdue":           "🔴%d overdue",
 		"list.next":              "next: %s %s",
 		"timeline.title":         "🕘 %s %s timeline:",

@@ -39,14 +39,23 @@ func Platform(p string, lang qunsu.Lang) string {
 	return p
 }
 
-// List renders open complaints one line each.
+// ListLines is how many complaints a list shows; the title counts them all,
+// and a last line says how many more there are and how to narrow the list. A
+// list must fit one chat message, as a summary must (SummaryLines).
+const ListLines = 30
+
+// List renders open complaints one line each, the first ListLines of them.
 func List(cs []*qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
 	if len(cs) == 0 {
 		return T(lang, "list.empty")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", T(lang, "list.title", len(cs)))
-	for _, c := range cs {
+	for i, c := range cs {
+		if i == ListLines {
+			b.WriteString(T(lang, "list.more", len(cs)-i) + "\n")
+			break
+		}
 		b.WriteString(ListLine(c, s, lang, now) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")

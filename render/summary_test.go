@@ -80,3 +80,34 @@ func TestSummaryListsTheFirstEntriesAndCountsTheRest(t *testing.T) {
 		}
 	}
 }
+
+// A long list shows its first ListLines complaints in order, counts them all
+// in its title, and says how many more there are and how to narrow it.
+func TestListShowsTheFirstComplaintsAndHowToNarrowIt(t *testing.T) {
+	const n = 10_000
+	sum, s := summaryOf(t, n)
+	for _, lang := range []qunsu.Lang{qunsu.LangZH, qunsu.LangEN} {
+		text := render.List(sum.New, s, lang, sum.Now)
+		if !strings.HasPrefix(text, render.T(lang, "list.title", n)+"\n") {
+			t.Errorf("%s: the title does not count all %d: %q", lang, n, text[:min(len(text), 80)])
+		}
+		for i, c := range sum.New {
+			want := 0
+			if i < render.ListLines {
+				want = 1
+			}
+			if got := strings.Count(text, c.ID+" "); got != want {
+				t.Fatalf("%s: complaint %d (%s) listed %d times, want %d", lang, i, c.ID, got, want)
+			}
+		}
+		if more := render.T(lang, "list.more", n-render.ListLines); !strings.HasSuffix(text, "\n"+more) {
+			t.Errorf("%s: the list does not end with %q", lang, more)
+		}
+		if runes := utf8.RuneCountInString(text); runes > 6000 {
+			t.Errorf("%s: a list of %d complaints is %d characters; it must fit one chat message", lang, n, runes)
+		}
+	}
+	if all := render.List(sum.New[:render.ListLines], s, qunsu.LangZH, sum.Now); strings.Contains(all, "未列出") {
+		t.Errorf("a list of exactly %d says more are not listed:\n%s", render.ListLines, all)
+	}
+}
