@@ -49,8 +49,8 @@ type Change struct {
 	// Roles are directory changes made by command, appended in order.
 	Roles []RoleChange
 	// Finishes, if set, is the id of the tenant's inbox entry this change is
-	// the last step of: it is acknowledged and deleted with the change, in the
-	// same write (see EntryHandler).
+	// the last step of: it is acknowledged and deleted in the same write,
+	// whenever Commit returns nil (see EntryHandler).
 	Finishes string
 }
 
@@ -225,7 +225,7 @@ type InboundHandler interface {
 // EntryHandler is an InboundHandler that can finish the inbox entry a
 // message came in, in its own last write (Change.Finishes), saving the inbox
 // a write of its own. It reports whether it did; if not, the caller marks the
-// entry done.
+// entry done. Its store and the caller's inbox must be the same.
 type EntryHandler interface {
 	InboundHandler
 	HandleEntry(ctx context.Context, in Inbound, entry string) (finished bool, err error)

@@ -102,10 +102,10 @@ type forReport struct {
 	unread
 }
 
-// unread names the fields a report leaves out a second time, at the depth of
-// the complaint's own: under Go's JSON rules (which goccy/go-json follows) two
-// tagged fields of one name at one depth hide each other, so the decoder
-// skips those values as unknown, without decoding or copying them.
+// unread names the fields a report leaves out a second time: goccy/go-json
+// drops a key that two tagged fields share (as encoding/json does for two at
+// one depth, as these are), so it skips those values as unknown, without
+// decoding or copying them.
 type unread struct {
 	Team       struct{} `json:"team"`
 	Origin     struct{} `json:"origin"`
@@ -192,8 +192,9 @@ func stringFields(t reflect.Type) []int {
 var stringFieldsOf sync.Map // reflect.Type -> []int
 
 // holdsStrings reports whether a value of type t can hold a string outside a
-// map, worked out once per type. A type that refers to itself is taken to
-// (it is walked into).
+// map, worked out once per type. A struct type met again while this is worked
+// out (one that refers to itself, or appears twice) is taken to: at worst a
+// field is walked into for nothing.
 func holdsStrings(t reflect.Type) bool {
 	if holds, ok := holdsStringsOf.Load(t); ok {
 		return holds.(bool)

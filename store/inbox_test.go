@@ -192,3 +192,27 @@ func TestCommitFinishesTheInboxEntry(t *testing.T) {
 		t.Fatalf("pending after a refused change: %+v, want %s still pending", pending, got[1].ID)
 	}
 }
+
+// A once-only change whose key was taken (another replica sent it) is done
+// all the same: Commit reports success, so the entry it finishes is finished.
+func TestOnceOnlyChangeFinishesItsEntryWhenItsKeyWasTaken(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	in := qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: "m1", User: "U1", Text: "汇总"}
+	if ok, err := s.Accept(ctx, in); err != nil || !ok {
+		t.Fatalf("accept: %v %v", ok, err)
+	}
+	got, err := s.ReceiveInbound(ctx, tenant, "w1", 10, time.Minute, 0)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("received %d, %v", len(got), err)
+	}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Once: "daily:2026-11-22"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Once: "daily:2026-11-22", Finishes: got[0].ID}); err != nil {
+		t.Fatalf("the second once-only change: %v, want success", err)
+	}
+	if n, err := rdb.XLen(ctx, "{t:"+tenant+"}:inbox").Result(); err != nil || n != 0 {
+		t.Fatalf("inbox holds %d, %v; want the entry finished", n, err)
+	}
+}

@@ -25,7 +25,8 @@ import "github.com/redis/go-redis/v9"
 // Returns "ok", "handled" (the inbound message was acted on: nothing written),
 // "conflict" (version moved: nothing written) or "once" (the once key was taken:
 // role changes, events and messages skipped, timers still applied). The inbox
-// entry a change finishes is acknowledged and deleted only with "ok".
+// entry a change finishes is acknowledged and deleted with "ok" and "once",
+// the results Commit reports as success.
 var commitScript = redis.NewScript(`
 local p = cjson.decode(ARGV[1])
 if p.handles == "1" and redis.call("EXISTS", KEYS[10]) == 1 then return "handled" end
@@ -53,15 +54,15 @@ if p.claimed ~= "" then
   redis.call("HDEL", KEYS[7], p.claimed)
 end
 if p.handles == "1" then redis.call("SET", KEYS[10], "1", "EX", 259200) end
+if p.finishes ~= "" then
+  redis.call("XACK", KEYS[13], p.inbox_group, p.finishes)
+  redis.call("XDEL", KEYS[13], p.finishes)
+end
 if p.once == "1" and not redis.call("SET", KEYS[9], "1", "NX", "EX", 3456000) then return "once" end
 for _, r in ipairs(p.roles) do redis.call("RPUSH", KEYS[11], r) end
 if #p.roles > 0 then redis.call("PUBLISH", ARGV[3], "1") end
 for _, e in ipairs(p.events) do redis.call("RPUSH", KEYS[2], e) end
 for i, m in ipairs(p.messages) do redis.call("XADD", KEYS[8], "*", "k", m[1], "p", m[2], "m", ARGV[4 + i]) end
-if p.finishes ~= "" then
-  redis.call("XACK", KEYS[13], p.inbox_group, p.finishes)
-  redis.call("XDEL", KEYS[13], p.finishes)
-end
 return "ok"
 `)
 
