@@ -57,25 +57,30 @@ func (b *batcher) do(ctx context.Context, cmd redis.Cmder) error {
 		err := b.rdb.Process(ctx, cmd)
 		b.mu.Lock()
 		b.running--
-		if len(b.queue) > 0 && b.running < batchRunners { // come while it was under way
-			b.running++
-			go b.run()
+		if len(b.queue) > 0 { // come while it was under way
+			b.startRunner()
 		}
 		b.mu.Unlock()
 		return err
 	}
 	w := &batched{ctx: ctx, cmd: cmd, done: make(chan struct{})}
 	b.queue = append(b.queue, w)
-	if b.running < batchRunners {
-		b.running++
-		go b.run()
-	}
+	b.startRunner()
 	b.mu.Unlock()
 	select {
 	case <-w.done:
 		return cmd.Err()
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// startRunner starts a runner for what waits, if a round trip is free; b.mu
+// is held.
+func (b *batcher) startRunner() {
+	if b.running < batchRunners {
+		b.running++
+		go b.run()
 	}
 }
 

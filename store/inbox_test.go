@@ -154,16 +154,7 @@ func TestCommitFinishesTheInboxEntry(t *testing.T) {
 	rdb := redistest.Client(t)
 	s, tenant := store.New(rdb), redistest.Tenant(t)
 	inbox := "{t:" + tenant + "}:inbox"
-	for _, id := range []string{"m1", "m2"} {
-		in := qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: id, User: "U1", Text: "帮助"}
-		if ok, err := s.Accept(ctx, in); err != nil || !ok {
-			t.Fatalf("accept %s: %v %v", id, ok, err)
-		}
-	}
-	got, err := s.ReceiveInbound(ctx, tenant, "w1", 10, time.Minute, 0)
-	if err != nil || len(got) != 2 {
-		t.Fatalf("received %d, %v", len(got), err)
-	}
+	got := acceptAndReceive(t, s, tenant, "m1", "m2")
 	reply := qunsu.Message{Tenant: tenant, Key: "in:slack:m1#0", Text: "帮助……", Chat: qunsu.Chat{Platform: "slack", ID: "C1"}}
 	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: []qunsu.Message{reply}, Finishes: got[0].ID}); err != nil {
 		t.Fatal(err)
@@ -198,14 +189,7 @@ func TestCommitFinishesTheInboxEntry(t *testing.T) {
 func TestOnceOnlyChangeFinishesItsEntryWhenItsKeyWasTaken(t *testing.T) {
 	rdb := redistest.Client(t)
 	s, tenant := store.New(rdb), redistest.Tenant(t)
-	in := qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: "m1", User: "U1", Text: "汇总"}
-	if ok, err := s.Accept(ctx, in); err != nil || !ok {
-		t.Fatalf("accept: %v %v", ok, err)
-	}
-	got, err := s.ReceiveInbound(ctx, tenant, "w1", 10, time.Minute, 0)
-	if err != nil || len(got) != 1 {
-		t.Fatalf("received %d, %v", len(got), err)
-	}
+	got := acceptAndReceive(t, s, tenant, "m1")
 	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Once: "daily:2026-11-22"}); err != nil {
 		t.Fatal(err)
 	}
@@ -215,4 +199,21 @@ func TestOnceOnlyChangeFinishesItsEntryWhenItsKeyWasTaken(t *testing.T) {
 	if n, err := rdb.XLen(ctx, "{t:"+tenant+"}:inbox").Result(); err != nil || n != 0 {
 		t.Fatalf("inbox holds %d, %v; want the entry finished", n, err)
 	}
+}
+
+// acceptAndReceive queues a Slack command with each of ids and reads them all
+// for one worker, in order.
+func acceptAndReceive(t *testing.T, s *store.Store, tenant string, ids ...string) []qunsu.InboundEnvelope {
+	t.Helper()
+	for _, id := range ids {
+		in := qunsu.Inbound{Tenant: tenant, Platform: "slack", ID: id, User: "U1", Text: "帮助"}
+		if ok, err := s.Accept(ctx, in); err != nil || !ok {
+			t.Fatalf("accept %s: %v %v", id, ok, err)
+		}
+	}
+	got, err := s.ReceiveInbound(ctx, tenant, "w1", 10, time.Minute, 0)
+	if err != nil || len(got) != len(ids) {
+		t.Fatalf("received %d, %v; want %d", len(got), err, len(ids))
+	}
+	return got
 }
