@@ -277,9 +277,9 @@ func reportedIn(from, to time.Time) *redis.ZRangeBy {
 	return &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10)}
 }
 
-// loadBatch is how many complaints are read in one round trip. Each batch is
-// decoded before the next is read, so the JSON of only one batch is held at a
-// time, however many complaints there are.
+// loadBatch is how many complaints are read in one round trip. The next
+// batch is read while one is decoded, so the JSON of two batches at most is
+// held at a time, however many complaints there are.
 const loadBatch = 256
 
 // Load reads complaints by id, in order, in one round trip a batch of
@@ -296,20 +296,45 @@ func (s *Store) loadForReport(ctx context.Context, tenant string, ids []string) 
 	return s.loadAs(ctx, tenant, ids, decodeForReport)
 }
 
+// fetched is the reply to one batch's read.
+type fetched struct {
+	cmds []*redis.SliceCmd
+	err  error
+}
+
 func (s *Store) loadAs(ctx context.Context, tenant string, ids []string, decode decoder) ([]*qunsu.Complaint, error) {
-	out := make([]*qunsu.Complaint, 0, len(ids))
-	for start := 0; start < len(ids); start += loadBatch {
-		batch := ids[start:min(start+loadBatch, len(ids))]
+	fetch := func(batch []string) fetched {
 		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.SliceCmd, len(batch))
 		for i, id := range batch {
 			cmds[i] = pipe.HMGet(ctx, complaintKey(tenant, id), "v", "j")
 		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("store: complaints: %w", err)
+		_, err := pipe.Exec(ctx)
+		return fetched{cmds, err}
+	}
+	out := make([]*qunsu.Complaint, 0, len(ids))
+	var next chan fetched // the read of the batch after the one decoded, under way
+	for start := 0; start < len(ids); start += loadBatch {
+		var got fetched
+		if next == nil {
+			got = fetch(ids[start:min(start+loadBatch, len(ids))])
+		} else {
+			got = <-next
 		}
-		decoded, err := decodeAll(cmds, min(runtime.GOMAXPROCS(0), (len(cmds)+63)/64), decode)
+		next = nil
+		if after := start + loadBatch; after < len(ids) && got.err == nil {
+			// Redis and the connection work on the next batch meanwhile.
+			next = make(chan fetched, 1)
+			go func(batch []string) { next <- fetch(batch) }(ids[after:min(after+loadBatch, len(ids))])
+		}
+		if got.err != nil {
+			return nil, fmt.Errorf("store: complaints: %w", got.err)
+		}
+		decoded, err := decodeAll(got.cmds, min(runtime.GOMAXPROCS(0), (len(got.cmds)+63)/64), decode)
 		if err != nil {
+			if next != nil {
+				<-next // nothing is left reading on the caller's behalf
+			}
 			return nil, err
 		}
 		for _, c := range decoded {
@@ -331,15 +356,13 @@ func decodeAll(cmds []*redis.SliceCmd, workers int, decode decoder) ([]*qunsu.Co
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []byte // reused: Unmarshal keeps nothing of its input
 			for i := w; i < len(cmds); i += len(errs) {
 				vals := cmds[i].Val()
 				if len(vals) < 2 || vals[1] == nil {
 					continue
 				}
 				js, _ := vals[1].(string)
-				buf = append(buf[:0], js...)
-				if out[i], errs[w] = decode(vals[0], buf); errs[w] != nil {
+				if out[i], errs[w] = decode(vals[0], readOnly(js)); errs[w] != nil {
 					return
 				}
 			}

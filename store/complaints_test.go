@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,35 @@ func TestComplaintsReadsManyInOrder(t *testing.T) {
 				t.Fatalf("%s: version %d, %d households; want %d, %d", c.ID, c.Version, c.Households, wantVersion, wantHouseholds)
 			}
 		}
+	}
+}
+
+// A complaint that does not decode fails the whole read, in the first batch
+// (while the next is being read) as in the last.
+func TestComplaintsReadFailsOnOneThatDoesNotDecode(t *testing.T) {
+	const n = 600
+	s := store.New(redistest.Client(t))
+	tenant := redistest.Tenant(t)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		commitAt(t, s, tenant, fmt.Sprintf("QS-20261101-%03d", i+1), start.Add(time.Duration(i)*time.Minute), qunsu.StatusOpen)
+	}
+	for _, broken := range []int{5, n} {
+		key := fmt.Sprintf("{t:%s}:c:QS-20261101-%03d", tenant, broken)
+		saved, err := redistest.Client(t).HGet(ctx, key, "j").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		redistest.Client(t).HSet(ctx, key, "j", "{not json")
+		got, err := s.OpenOrReported(ctx, tenant, start, start.Add(24*time.Hour))
+		if err == nil || !strings.Contains(err.Error(), "decode complaint") {
+			t.Errorf("complaint %d broken: %d complaints, error %v; want a decode error", broken, len(got), err)
+		}
+		redistest.Client(t).HSet(ctx, key, "j", saved)
+	}
+	got, err := s.OpenOrReported(ctx, tenant, start, start.Add(24*time.Hour))
+	if err != nil || len(got) != n {
+		t.Fatalf("mended: %d complaints, %v; want %d", len(got), err, n)
 	}
 }
 

@@ -66,7 +66,7 @@ const usage = `usage:
   qunsu check-config [--config FILE]
 environment: QUNSU_CONFIG (config file), QUNSU_FILES (where the console writes charts), QUNSU_REDIS_URL (Redis; empty: embedded store),
              QUNSU_HTTP_ADDR, QUNSU_LOG_LEVEL, QUNSU_LOG_FORMAT, QUNSU_DEBUG_ADDR (profiler, keep on loopback),
-             GOMEMLIMIT (serve's soft heap limit; default 80MiB),
+             GOMEMLIMIT (serve's soft heap limit; default 76MiB),
              QUNSU_WECOM_CORP_ID, QUNSU_WECOM_AGENT_ID, QUNSU_WECOM_SECRET, QUNSU_WECOM_TOKEN,
              QUNSU_WECOM_AES_KEY, QUNSU_WECOM_AIBOT_TOKEN, QUNSU_WECOM_AIBOT_AES_KEY,
              QUNSU_SLACK_BOT_TOKEN, QUNSU_SLACK_SIGNING_SECRET, QUNSU_SLACK_APP_TOKEN,
