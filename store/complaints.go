@@ -325,7 +325,7 @@ func (s *Store) loadAs(ctx context.Context, tenant string, ids []string, decode 
 		if after := start + loadBatch; after < len(ids) && got.err == nil {
 			// Redis and the connection work on the next batch meanwhile.
 			next = make(chan fetched, 1)
-			go func(batch []string) { next <- fetch(batch) }(ids[after:min(after+loadBatch, len(ids))])
+			go func(to chan<- fetched, batch []string) { to <- fetch(batch) }(next, ids[after:min(after+loadBatch, len(ids))])
 		}
 		if got.err != nil {
 			return nil, fmt.Errorf("store: complaints: %w", got.err)
