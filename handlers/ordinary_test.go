@@ -9,6 +9,7 @@ import (
 
 	"qunsu"
 	"qunsu/internal/redistest"
+	"qunsu/render"
 	"qunsu/store"
 )
 
@@ -316,5 +317,20 @@ func TestOrdinaryUpgradeOnlyWhileOpenAndOrdinary(t *testing.T) {
 	}
 	if c := r.complaint(grown); c.Grade != "general" || c.Task("major_upgrade") != nil {
 		t.Errorf("group complaint: %s, upgrade task %+v", c.Grade, c.Task("major_upgrade"))
+	}
+}
+
+// A list longer than a chat message shows its first lines and counts the
+// rest; it suggests narrowing it only while there is something to narrow by.
+func TestLongListSuggestsNarrowingOnlyWhileItCan(t *testing.T) {
+	r := newOrdinaryRig(t)
+	for range render.ListLines + 2 {
+		r.report("上报 翡翠湾 1户 类别=物业 描述=电梯维修不及时")
+	}
+	mustHave(t, "by project", r.answer("列表 翡翠湾"), "… 另有 2 起未列出；可按项目或等级缩小范围")
+	narrowed := r.answer("列表 翡翠湾 普通客诉")
+	mustHave(t, "by project and grade", narrowed, "… 另有 2 起未列出")
+	if strings.Contains(narrowed, "缩小范围") {
+		t.Errorf("narrowed by project and grade, the list still suggests narrowing it:\n%s", narrowed)
 	}
 }

@@ -111,7 +111,9 @@ func runList(ctx context.Context, r *Request) error {
 			project = w
 		}
 	}
-	all, err := r.E.Store.Complaints(ctx, r.S.Tenant, r.Now, r.Now, true)
+	// Read as for a report (an empty period: the open ones only), without
+	// what a list line never shows.
+	all, err := r.E.Store.OpenOrReported(ctx, r.S.Tenant, r.Now, r.Now)
 	if err != nil {
 		return err
 	}
@@ -121,6 +123,6 @@ func runList(ctx context.Context, r *Request) error {
 			open = append(open, c)
 		}
 	}
-	r.reply(render.List(open, r.S, r.Lang, r.Now))
+	r.reply(render.List(open, project != "" && grade != "", r.S, r.Lang, r.Now))
 	return nil
 }

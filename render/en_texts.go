@@ -48,6 +48,7 @@ func init() {
 		"list.empty":             "No open complaints.",
 		"list.title":             "Open complaints (%d):",
 		"list.more":              "… and %d more not listed; narrow the list by project or grade, e.g. \"list <project> <grade>\"",
+		"list.more_narrowed":     "… and %d more not listed",
 		"list.overdue":           "🔴%d overdue",
 		"list.next":              "next: %s %s",
 		"timeline.title":         "🕘 %s %s timeline:",

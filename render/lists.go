@@ -45,7 +45,9 @@ func Platform(p string, lang qunsu.Lang) string {
 const ListLines = 30
 
 // List renders open complaints one line each, the first ListLines of them.
-func List(cs []*qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
+// narrowed says the list is of one project and one grade already, so its last
+// line only counts the rest: there is nothing more to narrow it by.
+func List(cs []*qunsu.Complaint, narrowed bool, s *qunsu.Settings, lang qunsu.Lang, now time.Time) string {
 	if len(cs) == 0 {
 		return T(lang, "list.empty")
 	}
@@ -53,7 +55,11 @@ func List(cs []*qunsu.Complaint, s *qunsu.Settings, lang qunsu.Lang, now time.Ti
 	fmt.Fprintf(&b, "%s\n", T(lang, "list.title", len(cs)))
 	for i, c := range cs {
 		if i == ListLines {
-			b.WriteString(T(lang, "list.more", len(cs)-i) + "\n")
+			more := "list.more"
+			if narrowed {
+				more = "list.more_narrowed"
+			}
+			b.WriteString(T(lang, more, len(cs)-i) + "\n")
 			break
 		}
 		b.WriteString(ListLine(c, s, lang, now) + "\n")

@@ -87,7 +87,7 @@ func TestListShowsTheFirstComplaintsAndHowToNarrowIt(t *testing.T) {
 	const n = 10_000
 	sum, s := summaryOf(t, n)
 	for _, lang := range []qunsu.Lang{qunsu.LangZH, qunsu.LangEN} {
-		text := render.List(sum.New, s, lang, sum.Now)
+		text := render.List(sum.New, false, s, lang, sum.Now)
 		if !strings.HasPrefix(text, render.T(lang, "list.title", n)+"\n") {
 			t.Errorf("%s: the title does not count all %d: %q", lang, n, text[:min(len(text), 80)])
 		}
@@ -107,7 +107,15 @@ func TestListShowsTheFirstComplaintsAndHowToNarrowIt(t *testing.T) {
 			t.Errorf("%s: a list of %d complaints is %d characters; it must fit one chat message", lang, n, runes)
 		}
 	}
-	if all := render.List(sum.New[:render.ListLines], s, qunsu.LangZH, sum.Now); strings.Contains(all, "未列出") {
+	if all := render.List(sum.New[:render.ListLines], false, s, qunsu.LangZH, sum.Now); strings.Contains(all, "未列出") {
 		t.Errorf("a list of exactly %d says more are not listed:\n%s", render.ListLines, all)
+	}
+	// Narrowed by project and grade already, the list counts the rest and
+	// suggests nothing more.
+	for _, lang := range []qunsu.Lang{qunsu.LangZH, qunsu.LangEN} {
+		text := render.List(sum.New, true, s, lang, sum.Now)
+		if more := render.T(lang, "list.more_narrowed", n-render.ListLines); !strings.HasSuffix(text, "\n"+more) {
+			t.Errorf("%s: a narrowed list does not end with %q:\n…%s", lang, more, text[max(0, len(text)-200):])
+		}
 	}
 }

@@ -48,6 +48,7 @@ func init() {
 		"list.empty":             "目前没有进行中的群诉。",
 		"list.title":             "进行中的群诉（%d）：",
 		"list.more":              "… 另有 %d 起未列出；可按项目或等级缩小范围，如「列表 翡翠湾 重大」",
+		"list.more_narrowed":     "… 另有 %d 起未列出",
 		"list.overdue":           "🔴逾期%d项",
 		"list.next":              "下一期限：%s %s",
 		"timeline.title":         "🕘 %s %s 进展：",
