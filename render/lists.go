@@ -40,7 +40,8 @@ func Platform(p string, lang qunsu.Lang) string {
 }
 
 // ListLines is how many complaints a list shows; the title counts them all,
-// and a last line says how many more there are and how to narrow the list. A
+// and a last line says how many more there are (and, unless the list is
+// narrowed by project and grade already, how to narrow it). A
 // list must fit one chat message, as a summary must (SummaryLines).
 const ListLines = 30
 

@@ -153,6 +153,11 @@ func TestComplaintsReadFailsOnOneThatDoesNotDecode(t *testing.T) {
 	for i := 0; i < n; i++ {
 		commitAt(t, s, tenant, fmt.Sprintf("QS-20261101-%03d", i+1), start.Add(time.Duration(i)*time.Minute), qunsu.StatusOpen)
 	}
+	// A first read builds the closed index (reading each complaint once, a
+	// batch at a time), so that those below go through the report's read.
+	if got, err := s.OpenOrReported(ctx, tenant, start, start.Add(24*time.Hour)); err != nil || len(got) != n {
+		t.Fatalf("first read: %d complaints, %v; want %d", len(got), err, n)
+	}
 	for _, broken := range []int{5, n} {
 		key := fmt.Sprintf("{t:%s}:c:QS-20261101-%03d", tenant, broken)
 		saved, err := redistest.Client(t).HGet(ctx, key, "j").Result()
