@@ -303,32 +303,35 @@ type fetched struct {
 }
 
 func (s *Store) loadAs(ctx context.Context, tenant string, ids []string, decode decoder) ([]*qunsu.Complaint, error) {
-	fetch := func(batch []string) fetched {
-		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.SliceCmd, len(batch))
-		for i, id := range batch {
-			cmds[i] = pipe.HMGet(ctx, complaintKey(tenant, id), "v", "j")
-		}
-		_, err := pipe.Exec(ctx)
-		return fetched{cmds, err}
+	// read starts reading the batch at start; Redis and the connection work
+	// on it while the batch before is decoded.
+	read := func(start int) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			batch := ids[start:min(start+loadBatch, len(ids))]
+			pipe := s.rdb.Pipeline()
+			cmds := make([]*redis.SliceCmd, len(batch))
+			for i, id := range batch {
+				cmds[i] = pipe.HMGet(ctx, complaintKey(tenant, id), "v", "j")
+			}
+			_, err := pipe.Exec(ctx)
+			ch <- fetched{cmds, err}
+		}()
+		return ch
 	}
 	out := make([]*qunsu.Complaint, 0, len(ids))
-	var next chan fetched // the read of the batch after the one decoded, under way
+	var next <-chan fetched
+	if len(ids) > 0 {
+		next = read(0)
+	}
 	for start := 0; start < len(ids); start += loadBatch {
-		var got fetched
-		if next == nil {
-			got = fetch(ids[start:min(start+loadBatch, len(ids))])
-		} else {
-			got = <-next
-		}
-		next = nil
-		if after := start + loadBatch; after < len(ids) && got.err == nil {
-			// Redis and the connection work on the next batch meanwhile.
-			next = make(chan fetched, 1)
-			go func(to chan<- fetched, batch []string) { to <- fetch(batch) }(next, ids[after:min(after+loadBatch, len(ids))])
-		}
+		got := <-next
 		if got.err != nil {
 			return nil, fmt.Errorf("store: complaints: %w", got.err)
+		}
+		next = nil
+		if after := start + loadBatch; after < len(ids) {
+			next = read(after)
 		}
 		decoded, err := decodeAll(got.cmds, min(runtime.GOMAXPROCS(0), (len(got.cmds)+63)/64), decode)
 		if err != nil {
