@@ -104,7 +104,7 @@ type Envelope struct {
 	ID      string // the outbox entry id
 	Message Message
 	// Elsewhere is set, and Message left empty, for a message that is
-	// another platform's only (Chat.OnlyOn): it is acknowledged unread.
+	// another platform's only (Chat.OnlyOn): Receive acknowledged it unread.
 	Elsewhere bool
 }
 
@@ -126,7 +126,8 @@ type Outbox interface {
 	Subscribe(ctx context.Context, tenant, platform string) error
 	// Receive returns up to max messages for platform, first those another
 	// consumer left unfinished for longer than idle, then new ones. It waits up
-	// to block for new ones (0: no wait).
+	// to block for new ones (0: no wait). Another platform's messages it
+	// acknowledges itself, and returns as Elsewhere.
 	Receive(ctx context.Context, tenant, platform, consumer string, max int, idle, block time.Duration) ([]Envelope, error)
 	// Done marks entries as handled by platform without posting them.
 	Done(ctx context.Context, tenant, platform string, ids ...string) error

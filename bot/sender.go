@@ -242,12 +242,12 @@ func (s *Sender) dispatch(ctx context.Context, tenant string, wg *sync.WaitGroup
 		}
 		failures = 0
 		var fresh []qunsu.Envelope
-		var skipped []string // other platforms' messages: acknowledged together, in one round trip
+		var skipped []string // not the platform's after all: acknowledged together, in one round trip
 		for _, env := range batch {
 			switch {
+			case env.Elsewhere: // acknowledged by Receive
+				s.Meter.SendResult(s.Platform, "skipped")
 			case s.taken(env.ID): // a lane of ours has it already
-			case env.Elsewhere:
-				skipped = append(skipped, env.ID)
 			default:
 				fresh = append(fresh, env)
 			}

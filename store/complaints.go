@@ -27,7 +27,10 @@ type Store struct {
 	batch *batcher
 	// reclaimed is when each stream reader last took over abandoned entries.
 	reclaimed sync.Map
-	roles     roleCache
+	// flowing holds the outbox readers whose last read found new entries
+	// (see Receive).
+	flowing sync.Map
+	roles   roleCache
 	// closedBuilt holds the tenants whose closed index this process has seen
 	// built (see buildClosed).
 	closedBuilt sync.Map

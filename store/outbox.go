@@ -34,23 +34,104 @@ func (s *Store) Subscribe(ctx context.Context, tenant, platform string) error {
 	return nil
 }
 
-// Receive returns outgoing messages for platform's consumer group (see readGroup).
+// Receive returns outgoing messages for platform's consumer group (see
+// readGroup). Another platform's messages are acknowledged here, unread, and
+// returned as Elsewhere. While messages keep coming, new ones are read
+// through receiveScript, which acknowledges another platform's in Redis and
+// returns only their ids: each platform's sender would otherwise read, parse
+// and acknowledge every answer of the other's. A read that finds nothing new
+// waits for the next message with a blocking read, as an idle reader should.
 func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, max int, idle, block time.Duration) ([]qunsu.Envelope, error) {
-	msgs, _, err := s.readGroup(ctx, outboxKey(tenant), platform, consumer, max, idle, block)
+	key := outboxKey(tenant)
+	msgs, err := s.reclaimOrCreate(ctx, key, platform, consumer, max, idle)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	out := make([]qunsu.Envelope, 0, len(msgs))
+	out, others, err := envelopes(msgs, platform, make([]qunsu.Envelope, 0, len(msgs)), nil)
+	if err != nil {
+		return nil, err
+	}
+	reader := readerKey(key, platform, consumer)
+	if len(out) < max {
+		if _, flowing := s.flowing.Load(reader); flowing {
+			fresh, err := s.receiveNew(ctx, key, platform, consumer, max-len(out))
+			if err != nil {
+				return nil, fmt.Errorf("store: outbox: %w", err)
+			}
+			out = append(out, fresh...)
+			if len(fresh) > 0 {
+				s.ackOthers(ctx, key, platform, others)
+				return out, nil
+			}
+		}
+		fresh, err := s.readNew(ctx, key, platform, consumer, max-len(out), block)
+		if err != nil {
+			return nil, fmt.Errorf("store: outbox: %w", err)
+		}
+		if len(fresh) > 0 {
+			s.flowing.Store(reader, true)
+		} else {
+			s.flowing.Delete(reader)
+		}
+		if out, others, err = envelopes(fresh, platform, out, others); err != nil {
+			return nil, err
+		}
+	}
+	s.ackOthers(ctx, key, platform, others)
+	return out, nil
+}
+
+// envelopes appends entries read whole to out, and the ids of those that are
+// another platform's to others.
+func envelopes(msgs []redis.XMessage, platform string, out []qunsu.Envelope, others []string) ([]qunsu.Envelope, []string, error) {
 	for _, m := range msgs {
 		if only, _ := m.Values["p"].(string); only != "" && only != platform {
 			out = append(out, qunsu.Envelope{ID: m.ID, Elsewhere: true})
+			others = append(others, m.ID)
 			continue
 		}
-		msg, err := decodeMessage(m)
+		raw, _ := m.Values["m"].(string)
+		msg, err := decodeMessage(m.ID, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, qunsu.Envelope{ID: m.ID, Message: msg})
+	}
+	return out, others, nil
+}
+
+// ackOthers acknowledges another platform's entries read whole. A failure
+// is not the read's: the entries stay pending, and the next read that takes
+// them over, after idle, acknowledges them.
+func (s *Store) ackOthers(ctx context.Context, key, platform string, ids []string) {
+	if len(ids) > 0 {
+		_ = s.rdb.XAck(ctx, key, platform, ids...).Err()
+	}
+}
+
+// receiveNew reads up to max new entries through receiveScript, without
+// waiting.
+func (s *Store) receiveNew(ctx context.Context, key, platform, consumer string, max int) ([]qunsu.Envelope, error) {
+	reply, err := s.batch.script(ctx, receiveScript, []string{key}, platform, consumer, max).Slice()
+	if isNoGroup(err) {
+		s.lostGroup(key, platform, consumer)
+	}
+	if err != nil && err != redis.Nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	out := make([]qunsu.Envelope, 0, len(reply)/2)
+	for i := 0; i+1 < len(reply); i += 2 {
+		id, _ := reply[i].(string)
+		raw, mine := reply[i+1].(string)
+		if !mine {
+			out = append(out, qunsu.Envelope{ID: id, Elsewhere: true})
+			continue
+		}
+		msg, err := decodeMessage(id, raw)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, qunsu.Envelope{ID: m.ID, Message: msg})
+		out = append(out, qunsu.Envelope{ID: id, Message: msg})
 	}
 	return out, nil
 }
@@ -64,18 +145,18 @@ func (s *Store) Entry(ctx context.Context, tenant, id string) (qunsu.Message, bo
 	if len(msgs) == 0 {
 		return qunsu.Message{}, false, nil
 	}
-	m, err := decodeMessage(msgs[0])
+	raw, _ := msgs[0].Values["m"].(string)
+	m, err := decodeMessage(id, raw)
 	return m, err == nil, err
 }
 
 // decodeMessage decodes an outbox entry's message (every sender decodes
 // every message meant for it, thousands a second under load: with the faster
 // decoder; its strings share one buffer, the size of the message).
-func decodeMessage(e redis.XMessage) (qunsu.Message, error) {
-	raw, _ := e.Values["m"].(string)
+func decodeMessage(id, raw string) (qunsu.Message, error) {
 	var m qunsu.Message
 	if err := fastjson.Unmarshal(readOnly(raw), &m); err != nil {
-		return qunsu.Message{}, fmt.Errorf("store: decode message %s: %w", e.ID, err)
+		return qunsu.Message{}, fmt.Errorf("store: decode message %s: %w", id, err)
 	}
 	return m, nil
 }

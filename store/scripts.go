@@ -241,3 +241,31 @@ for _, g in ipairs(groups) do
 end
 return redis.call("XTRIM", KEYS[1], "MINID", floor)
 `)
+
+// receiveScript reads new outbox entries for a platform's consumer group and
+// acknowledges, unread, those that are another platform's only.
+//
+// KEYS: 1 outbox. ARGV: 1 the group (the platform), 2 the consumer, 3 how many.
+// Returns {id, message JSON, ...}, false in place of the JSON of another
+// platform's message; an error reply if the group is missing.
+var receiveScript = redis.NewScript(`
+local got = redis.pcall("XREADGROUP", "GROUP", ARGV[1], ARGV[2], "COUNT", ARGV[3], "STREAMS", KEYS[1], ">")
+if type(got) == "table" and got.err then return got end
+if not got then return {} end
+local out, others = {}, {}
+for _, e in ipairs(got[1][2]) do
+  local f, only, m = e[2], "", false
+  for i = 1, #f, 2 do
+    if f[i] == "p" then only = f[i + 1] elseif f[i] == "m" then m = f[i + 1] end
+  end
+  table.insert(out, e[1])
+  if only ~= "" and only ~= ARGV[1] then
+    table.insert(others, e[1])
+    table.insert(out, false)
+  else
+    table.insert(out, m or "")
+  end
+end
+if #others > 0 then redis.call("XACK", KEYS[1], ARGV[1], unpack(others)) end
+return out
+`)

@@ -506,8 +506,11 @@ func TestSDKCacheKeepsValuesPerTenant(t *testing.T) {
 }
 
 // A message that is one platform's only (an answer in the chat a command came
-// from, a person told there only) reaches the others' senders unread, to be
-// acknowledged: each would decode every answer of the other for nothing.
+// from, a person told there only) reaches the others' senders unread and
+// already acknowledged: each would otherwise read, decode and acknowledge
+// every answer of the other's for nothing. It holds for the first read, which
+// waits for messages, and for those while messages keep coming, which read
+// through a script.
 func TestOtherPlatformsMessagesComeUnread(t *testing.T) {
 	onEach(t, func(t *testing.T, s *store.Store, tenant string) {
 		msgs := []qunsu.Message{
@@ -516,22 +519,56 @@ func TestOtherPlatformsMessagesComeUnread(t *testing.T) {
 			{Key: "team", Text: "⏰", Chat: qunsu.Chat{Kind: qunsu.ChatTeam, Complaint: "QS-1"}},
 			{Key: "anywhere", Text: "知会", Chat: qunsu.Chat{Kind: qunsu.ChatDirect, Person: "wangfang"}},
 		}
-		if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: msgs}); err != nil {
-			t.Fatal(err)
-		}
-		for platform, elsewhere := range map[string]string{"slack": "dm", "wecom": "answer"} {
-			got, err := s.Receive(ctx, tenant, platform, "c", 10, time.Hour, 0)
-			if err != nil || len(got) != len(msgs) {
-				t.Fatalf("%s read %d of %d: %v", platform, len(got), len(msgs), err)
+		for _, platform := range []string{"slack", "wecom"} {
+			if err := s.Subscribe(ctx, tenant, platform); err != nil {
+				t.Fatal(err)
 			}
-			for i, env := range got {
-				switch key := msgs[i].Key; {
-				case key == elsewhere && (!env.Elsewhere || env.Message.Key != ""):
-					t.Errorf("%s read %s, another platform's: %+v", platform, key, env)
-				case key != elsewhere && (env.Elsewhere || env.Message.Text != msgs[i].Text || env.Message.Chat != msgs[i].Chat):
-					t.Errorf("%s read %s as %+v, want it whole", platform, key, env)
+		}
+		for round := 1; round <= 2; round++ {
+			if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Messages: msgs}); err != nil {
+				t.Fatal(err)
+			}
+			for platform, elsewhere := range map[string]string{"slack": "dm", "wecom": "answer"} {
+				got, err := s.Receive(ctx, tenant, platform, "c", 10, time.Hour, 0)
+				if err != nil || len(got) != len(msgs) {
+					t.Fatalf("round %d: %s read %d of %d: %v", round, platform, len(got), len(msgs), err)
+				}
+				for i, env := range got {
+					switch key := msgs[i].Key; {
+					case key == elsewhere && (!env.Elsewhere || env.Message.Key != ""):
+						t.Errorf("round %d: %s read %s, another platform's: %+v", round, platform, key, env)
+					case key != elsewhere && (env.Elsewhere || env.Message.Text != msgs[i].Text || env.Message.Chat != msgs[i].Chat):
+						t.Errorf("round %d: %s read %s as %+v, want it whole", round, platform, key, env)
+					}
+				}
+				// Taking over everything pending finds the platform's own
+				// messages only: the other's were acknowledged.
+				pending, err := s.Receive(ctx, tenant, platform, "d", 10, 0, 0)
+				if err != nil || len(pending) != len(msgs)-1 {
+					t.Fatalf("round %d: %s has %d pending, want %d: %+v %v", round, platform, len(pending), len(msgs)-1, pending, err)
+				}
+				for _, env := range pending {
+					if env.Elsewhere || env.Message.Key == elsewhere {
+						t.Errorf("round %d: %s left %+v pending", round, platform, env)
+					}
+				}
+				if err := s.Done(ctx, tenant, platform, entryIDs(pending)...); err != nil {
+					t.Fatal(err)
 				}
 			}
 		}
+		for _, platform := range []string{"slack", "wecom"} {
+			if got, err := s.Receive(ctx, tenant, platform, "c", 10, time.Hour, 0); err != nil || len(got) != 0 {
+				t.Errorf("%s read %+v after everything, %v", platform, got, err)
+			}
+		}
 	})
+}
+
+func entryIDs(envs []qunsu.Envelope) []string {
+	out := make([]string, 0, len(envs))
+	for _, env := range envs {
+		out = append(out, env.ID)
+	}
+	return out
 }

@@ -18,36 +18,63 @@ import (
 // looked for a few times per idle only, and the group is created only when a
 // read finds it missing.
 func (s *Store) readGroup(ctx context.Context, key, group, consumer string, max int, idle, block time.Duration) (msgs []redis.XMessage, again int, err error) {
-	msgs, err = s.reclaim(ctx, key, group, consumer, max, idle)
-	if isNoGroup(err) {
-		if err := s.rdb.XGroupCreateMkStream(ctx, key, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-			return nil, 0, fmt.Errorf("group: %w", err)
-		}
-		msgs, err = s.reclaim(ctx, key, group, consumer, max, idle)
-	}
+	msgs, err = s.reclaimOrCreate(ctx, key, group, consumer, max, idle)
 	if err != nil {
-		return nil, 0, fmt.Errorf("reclaim: %w", err)
+		return nil, 0, err
 	}
 	again = len(msgs)
 	if len(msgs) >= max {
 		return msgs, again, nil
 	}
+	fresh, err := s.readNew(ctx, key, group, consumer, max-len(msgs), block)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(msgs, fresh...), again, nil
+}
+
+// reclaimOrCreate is reclaim that creates the group, from the start of the
+// stream, when it is missing.
+func (s *Store) reclaimOrCreate(ctx context.Context, key, group, consumer string, max int, idle time.Duration) ([]redis.XMessage, error) {
+	msgs, err := s.reclaim(ctx, key, group, consumer, max, idle)
+	if isNoGroup(err) {
+		if err := s.rdb.XGroupCreateMkStream(ctx, key, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+			return nil, fmt.Errorf("group: %w", err)
+		}
+		msgs, err = s.reclaim(ctx, key, group, consumer, max, idle)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reclaim: %w", err)
+	}
+	return msgs, nil
+}
+
+// readNew returns up to max entries of the stream not given to the group's
+// consumers yet, waiting up to block for them (0: no wait).
+func (s *Store) readNew(ctx context.Context, key, group, consumer string, max int, block time.Duration) ([]redis.XMessage, error) {
 	blockFor := block
 	if blockFor <= 0 {
 		blockFor = -1 // no BLOCK argument: return at once
 	}
 	streams, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: consumer,
-		Streams: []string{key, ">"}, Count: int64(max - len(msgs)), Block: blockFor}).Result()
-	if isNoGroup(err) { // deleted since it was last seen: make it again next time
-		s.reclaimed.Delete(readerKey(key, group, consumer))
+		Streams: []string{key, ">"}, Count: int64(max), Block: blockFor}).Result()
+	if isNoGroup(err) {
+		s.lostGroup(key, group, consumer)
 	}
 	if err != nil && err != redis.Nil {
-		return nil, 0, fmt.Errorf("read: %w", err)
+		return nil, fmt.Errorf("read: %w", err)
 	}
+	var msgs []redis.XMessage
 	for _, st := range streams {
 		msgs = append(msgs, st.Messages...)
 	}
-	return msgs, again, nil
+	return msgs, nil
+}
+
+// lostGroup makes the reader's next read create the group again: it was
+// deleted since it was last seen.
+func (s *Store) lostGroup(key, group, consumer string) {
+	s.reclaimed.Delete(readerKey(key, group, consumer))
 }
 
 // reclaim takes over the entries of the group left unfinished for longer than

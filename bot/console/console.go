@@ -174,6 +174,9 @@ func (c *Console) Drain(ctx context.Context) error {
 			return nil
 		}
 		for _, env := range batch {
+			if env.Elsewhere {
+				continue // another platform's, acknowledged by Receive
+			}
 			if err := c.deliver(ctx, env); err != nil {
 				return err
 			}
