@@ -53,28 +53,26 @@ func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, 
 	}
 	reader := readerKey(key, platform, consumer)
 	if len(out) < max {
+		var fresh []qunsu.Envelope
 		if _, flowing := s.flowing.Load(reader); flowing {
-			fresh, err := s.receiveNew(ctx, key, platform, consumer, max-len(out))
-			if err != nil {
+			if fresh, err = s.receiveNew(ctx, key, platform, consumer, max-len(out)); err != nil {
 				return nil, fmt.Errorf("store: outbox: %w", err)
 			}
 			out = append(out, fresh...)
-			if len(fresh) > 0 {
-				s.ackOthers(ctx, key, platform, others)
-				return out, nil
+		}
+		if len(fresh) == 0 {
+			msgs, err := s.readNew(ctx, key, platform, consumer, max-len(out), block)
+			if err != nil {
+				return nil, fmt.Errorf("store: outbox: %w", err)
 			}
-		}
-		fresh, err := s.readNew(ctx, key, platform, consumer, max-len(out), block)
-		if err != nil {
-			return nil, fmt.Errorf("store: outbox: %w", err)
-		}
-		if len(fresh) > 0 {
-			s.flowing.Store(reader, true)
-		} else {
-			s.flowing.Delete(reader)
-		}
-		if out, others, err = envelopes(fresh, platform, out, others); err != nil {
-			return nil, err
+			if len(msgs) > 0 {
+				s.flowing.Store(reader, true)
+			} else {
+				s.flowing.Delete(reader)
+			}
+			if out, others, err = envelopes(msgs, platform, out, others); err != nil {
+				return nil, err
+			}
 		}
 	}
 	s.ackOthers(ctx, key, platform, others)
@@ -85,19 +83,29 @@ func (s *Store) Receive(ctx context.Context, tenant, platform, consumer string, 
 // another platform's to others.
 func envelopes(msgs []redis.XMessage, platform string, out []qunsu.Envelope, others []string) ([]qunsu.Envelope, []string, error) {
 	for _, m := range msgs {
-		if only, _ := m.Values["p"].(string); only != "" && only != platform {
-			out = append(out, qunsu.Envelope{ID: m.ID, Elsewhere: true})
-			others = append(others, m.ID)
-			continue
-		}
+		only, _ := m.Values["p"].(string)
 		raw, _ := m.Values["m"].(string)
-		msg, err := decodeMessage(m.ID, raw)
+		mine := only == "" || only == platform
+		env, err := envelope(m.ID, raw, mine)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, qunsu.Envelope{ID: m.ID, Message: msg})
+		if !mine {
+			others = append(others, m.ID)
+		}
+		out = append(out, env)
 	}
 	return out, others, nil
+}
+
+// envelope is an outbox entry as Receive returns it: decoded if it is the
+// platform's, else its id only.
+func envelope(id, raw string, mine bool) (qunsu.Envelope, error) {
+	if !mine {
+		return qunsu.Envelope{ID: id, Elsewhere: true}, nil
+	}
+	msg, err := decodeMessage(id, raw)
+	return qunsu.Envelope{ID: id, Message: msg}, err
 }
 
 // ackOthers acknowledges another platform's entries read whole. A failure
@@ -122,16 +130,12 @@ func (s *Store) receiveNew(ctx context.Context, key, platform, consumer string, 
 	out := make([]qunsu.Envelope, 0, len(reply)/2)
 	for i := 0; i+1 < len(reply); i += 2 {
 		id, _ := reply[i].(string)
-		raw, mine := reply[i+1].(string)
-		if !mine {
-			out = append(out, qunsu.Envelope{ID: id, Elsewhere: true})
-			continue
-		}
-		msg, err := decodeMessage(id, raw)
+		raw, mine := reply[i+1].(string) // false: another platform's
+		env, err := envelope(id, raw, mine)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, qunsu.Envelope{ID: id, Message: msg})
+		out = append(out, env)
 	}
 	return out, nil
 }
