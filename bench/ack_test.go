@@ -5,8 +5,10 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,6 +78,9 @@ func benchAck(t *testing.T, sc scale) {
 		if err := serveproc.ResetPeakRSS(pid); err != nil {
 			t.Logf("peak RSS is since start: %v", err)
 		}
+	}
+	if *busy {
+		spin(t)
 	}
 	load0, busy0 := loadAverage(), machineCPU()
 
@@ -197,6 +202,20 @@ func (r *rig) drainInbox(within time.Duration) (backlog int64, took time.Duratio
 	return backlog, time.Since(began), false
 }
 
+// spin keeps one core busy until the test ends: a shell spinning in a loop,
+// at the same priority as everything else.
+func spin(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "while :; do :; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // not outliving a killed test binary
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("-bench.busy: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+}
+
 // requestMaker builds the requests of a run: each a new command from one of
 // the shipped directory's people, signed or sealed as its platform does.
 type requestMaker struct {
@@ -254,6 +273,9 @@ func ackTable(runs []ackRun, sc scale, turns int) *table {
 			share(run.cpu, run.res.took), share(run.redis, run.res.took), share(run.gen, run.res.took), ms(run.res.late.quantile(0.99)))
 	}
 	tb.note("Targets: p99 under 10 ms at 1000 requests/s, and within ×1.5 of the floor.")
+	if *busy {
+		tb.note("A process spinning on one core ran throughout (-bench.busy): the machine as busy as a noisy neighbour makes it.")
+	}
 	tb.note("Each rate is offered to each target for %g s in all, in %s of %.3g s, qunsu's and the floor's alternating (so", sc.ackFor, turnCount(turns), sc.ackFor/float64(turns))
 	tb.note("that whatever else runs on the machine falls on both alike), after %v of warm-up. Open loop: requests leave on", ackWarmUp)
 	tb.note("schedule whatever the answers and latency counts from when each was due; up to %d in flight on a keep-alive pool;", ackOutstanding)

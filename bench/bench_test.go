@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,10 @@ func runs(step string) bool {
 }
 
 var full = flag.Bool("bench.full", false, "run at full scale (make bench): a million pending deadlines, minutes of load")
+
+var busy = flag.Bool("bench.busy", false, "keep one core busy with a spinning process during the ack step, as a noisy machine would")
+
+var ackRates = flag.String("bench.rates", "", "offer only these request rates to the ack step, comma-separated (e.g. 1000); for profiling one rate")
 
 func TestMain(m *testing.M) { redistest.Main(m) }
 
@@ -55,11 +60,24 @@ var (
 		idleFor: 60, complaints: 10_000, projects: 200, downFor: 600}
 )
 
-func currentScale() scale {
+// currentScale is the scale the flags ask for, or an error saying what to
+// type instead.
+func currentScale() (scale, error) {
+	sc := smallScale
 	if *full {
-		return fullScale
+		sc = fullScale
 	}
-	return smallScale
+	if *ackRates != "" {
+		sc.ackRates = nil
+		for _, f := range strings.Split(*ackRates, ",") {
+			rate, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || rate <= 0 {
+				return scale{}, fmt.Errorf("-bench.rates: %q is not a rate; give requests per second, e.g. -bench.rates=200,1000", f)
+			}
+			sc.ackRates = append(sc.ackRates, rate)
+		}
+	}
+	return sc, nil
 }
 
 // table is one part of the report.
@@ -135,7 +153,10 @@ func publish(tables ...*table) {
 // TestBench runs every part in turn, on a machine otherwise as quiet as the
 // caller keeps it, and prints the report.
 func TestBench(t *testing.T) {
-	sc := currentScale()
+	sc, err := currentScale()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("scale %s", sc.name)
 	defer func() {
 		report.mu.Lock()
