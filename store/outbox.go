@@ -34,8 +34,9 @@ func (s *Store) Subscribe(ctx context.Context, tenant, platform string) error {
 	return nil
 }
 
-// Receive returns outgoing messages for platform's consumer group (see
-// readGroup). Another platform's messages are acknowledged here, unread, and
+// Receive returns outgoing messages for platform's consumer group: first
+// those another consumer left unfinished for longer than idle (reclaim), then
+// new ones, waiting up to block for those. Another platform's messages are acknowledged here, unread, and
 // returned as Elsewhere. While messages keep coming, new ones are read
 // through receiveScript, which acknowledges another platform's in Redis and
 // returns only their ids: each platform's sender would otherwise read, parse
