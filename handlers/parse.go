@@ -232,7 +232,7 @@ var timeLayouts = []struct {
 }
 
 // parseTime reads a user's time in loc; a missing date means today, a missing
-// year this year.
+// year the year that puts it nearest to now.
 func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "：", ":"))
 	local := now.In(loc)
@@ -245,11 +245,33 @@ func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 		case !l.hasDate:
 			t = time.Date(local.Year(), local.Month(), local.Day(), t.Hour(), t.Minute(), 0, 0, loc)
 		case !l.hasYear:
-			t = time.Date(local.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+			t = nearestYear(t, now, loc)
 		}
 		return t, nil
 	}
 	return time.Time{}, qunsu.Errorf(qunsu.EINVALID, "err.bad_time", s)
+}
+
+// nearestYear places t's month, day and clock in the year, of last, this and
+// next, that puts it nearest to now: around New Year "12-30" written on
+// 1 January is the day before yesterday, and "01-05" written on 28 December
+// is next week. A day that a year lacks (29 February) is not moved into it.
+func nearestYear(t, now time.Time, loc *time.Location) time.Time {
+	local := now.In(loc)
+	var best time.Time
+	for _, y := range []int{local.Year(), local.Year() - 1, local.Year() + 1} {
+		c := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+		if c.Day() != t.Day() {
+			continue
+		}
+		if best.IsZero() || c.Sub(now).Abs() < best.Sub(now).Abs() {
+			best = c
+		}
+	}
+	if best.IsZero() { // 29 February with no leap year near: as before, this year's
+		return time.Date(local.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+	}
+	return best
 }
 
 // checkLength refuses text longer than max characters (a line, a note).

@@ -81,7 +81,6 @@ func promisedTime(words []string, now time.Time, loc *time.Location) (time.Time,
 
 // dateOnly reads "2026-11-26", "11-26" or "11月26日" as the end of that day.
 func dateOnly(s string, now time.Time, loc *time.Location) (time.Time, bool) {
-	local := now.In(loc)
 	for _, l := range []struct {
 		layout  string
 		hasYear bool
@@ -91,7 +90,7 @@ func dateOnly(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 			continue
 		}
 		if !l.hasYear {
-			t = time.Date(local.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+			t = nearestYear(t, now, loc)
 		}
 		return qunsu.EndOfDay(t, loc), true
 	}

@@ -22,6 +22,12 @@ func runReplyTime(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
+	if !at.After(r.Now) {
+		// Reminders are worked out from it: one already passed would be
+		// overdue the moment it is set.
+		tomorrow := r.Now.In(r.S.Location).AddDate(0, 0, 1).Format("01-02") + " 18:00"
+		return qunsu.Errorf(qunsu.EINVALID, "err.reply_past", render.Time(at, r.S.Location, r.Now), r.Word, id, tomorrow)
+	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
 		if err := requireOpen(c); err != nil {
 			return err

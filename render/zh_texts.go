@@ -34,6 +34,7 @@ func init() {
 		"reply.team":             "🕒 %s 对客回复时间定为 %s（%s 设定），届时须按统一口径回复客户。",
 		"reply.answer":           "✅ 已设定 %s 的对客回复时间：%s。",
 		"err.no_reply_task":      "当前配置没有对客回复任务（trigger: reply），无法设定回复时间。",
+		"err.reply_past":         "回复时间 %s 已过，未作任何记录。请写将来的时间，例如：%s %s %s",
 		"close.team":             "🏁 %s 已结案（%s）：%s\n进入善后阶段：跟进业主、修复关系；案例总结须按期提交。",
 		"close.answer":           "✅ 已结案 %s，进入善后阶段。",
 		"close.managers":         "🏁 结案：%s %s（%s）— %s",
