@@ -154,6 +154,11 @@ type Outbox interface {
 type InboundEnvelope struct {
 	ID      string // the inbox entry id
 	Inbound Inbound
+	// SetAside, when not empty, says why the entry was taken out of the inbox
+	// and kept on its dead-letter list instead of being given to act on: it
+	// could not be decoded, or it was given out too often without being
+	// finished (its handler fails or crashes the process every time).
+	SetAside string
 }
 
 // Inbox holds what people said until the engine has acted on it, so a platform
@@ -164,6 +169,7 @@ type Inbox interface {
 	Accept(ctx context.Context, in Inbound) (bool, error)
 	// ReceiveInbound returns up to max queued messages, first those a consumer
 	// left unfinished for longer than idle; it waits up to block for new ones.
+	// An entry it set aside comes with SetAside, and is not to be acted on.
 	ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]InboundEnvelope, error)
 	// DoneInbound marks entries as handled.
 	DoneInbound(ctx context.Context, tenant string, ids ...string) error
@@ -182,7 +188,7 @@ type TakingInbox interface {
 	// AcceptTaking is Accept that also gives the next new entry (the one
 	// queued, unless older ones wait) to consumer, as a read would; taken is
 	// nil when nothing was given, or when what was given cannot be decoded
-	// (it idles until a reader takes it over and reports it).
+	// (it idles until a reader takes it over and sets it aside).
 	AcceptTaking(ctx context.Context, in Inbound, consumer string) (queued bool, taken *InboundEnvelope, err error)
 }
 
@@ -230,6 +236,13 @@ type InboundHandler interface {
 type EntryHandler interface {
 	InboundHandler
 	HandleEntry(ctx context.Context, in Inbound, entry string) (finished bool, err error)
+}
+
+// SetAsideTeller is an InboundHandler that can tell the person who said
+// something that the inbox set it aside unacted (InboundEnvelope.SetAside).
+type SetAsideTeller interface {
+	InboundHandler
+	TellSetAside(ctx context.Context, in Inbound) error
 }
 
 // Limit is a platform's rate limit on our side: at most Max uses of Key in any

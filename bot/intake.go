@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 // Intake feeds the engine from the inbox. Platform adapters put what people
 // say in the inbox and answer the platform at once; the intake's workers do
 // the work. A message a worker left unfinished (its process died) is taken
-// over by another after Idle; the engine acts on each message once.
+// over by another after Idle; the engine acts on each message once. One that
+// is never finished (its handling fails or crashes every time) is set aside
+// by the inbox after a few tries, kept, and logged.
 //
 // Adapters that accept through the intake (Intake.Accept) hand it what they
 // queue in the same step, while one of its hand-off workers is free: the
@@ -154,6 +157,10 @@ func (in *Intake) work(ctx, hctx context.Context, quit <-chan struct{}, tenant s
 		}
 		failures = 0
 		for _, env := range batch {
+			if env.SetAside != "" {
+				in.setAside(hctx, tenant, env)
+				continue
+			}
 			in.handle(hctx, tenant, env)
 		}
 	}
@@ -164,6 +171,15 @@ func (in *Intake) work(ctx, hctx context.Context, quit <-chan struct{}, tenant s
 func (in *Intake) handle(hctx context.Context, tenant string, env qunsu.InboundEnvelope) {
 	c, cancel := context.WithTimeout(hctx, 30*time.Second)
 	defer cancel()
+	// A message that crashes its handler would otherwise take the process
+	// down, and every replica after it that takes the message over; left
+	// pending, it is tried again and set aside after a few tries.
+	defer func() {
+		if p := recover(); p != nil {
+			in.Log.Error("inbound message crashed its handler; left for another try", "tenant", tenant,
+				"platform", env.Inbound.Platform, "id", env.Inbound.ID, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
 	finished := false
 	var err error
 	// A change finishes an entry in its own tenant's inbox: only when that is
@@ -179,6 +195,22 @@ func (in *Intake) handle(hctx context.Context, tenant string, env qunsu.InboundE
 	if err != nil {
 		in.Log.Error("inbound message failed", "tenant", tenant, "platform", env.Inbound.Platform,
 			"id", env.Inbound.ID, "err", err)
+	}
+}
+
+// setAside logs an entry the inbox set aside and tells whoever sent it, if
+// the handler can.
+func (in *Intake) setAside(hctx context.Context, tenant string, env qunsu.InboundEnvelope) {
+	in.Log.Error("inbox entry set aside, not acted on; kept on the inbox's dead-letter list", "tenant", tenant,
+		"entry", env.ID, "platform", env.Inbound.Platform, "user", env.Inbound.User, "id", env.Inbound.ID, "why", env.SetAside)
+	teller, ok := in.Handler.(qunsu.SetAsideTeller)
+	if !ok || env.Inbound.Tenant != tenant {
+		return
+	}
+	c, cancel := context.WithTimeout(hctx, 30*time.Second)
+	defer cancel()
+	if err := teller.TellSetAside(c, env.Inbound); err != nil {
+		in.Log.Error("could not tell the sender of an entry set aside", "tenant", tenant, "entry", env.ID, "err", err)
 	}
 }
 

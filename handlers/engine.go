@@ -89,6 +89,26 @@ func (e *Engine) HandleEntry(ctx context.Context, in qunsu.Inbound, entry string
 	return entry != "", nil
 }
 
+// TellSetAside answers in the chat a message came from that it was set aside
+// unacted (qunsu.SetAsideTeller): it failed every time it was tried. Nothing
+// of the command is parsed or run again.
+func (e *Engine) TellSetAside(ctx context.Context, in qunsu.Inbound) error {
+	if in.Chat.ID == "" {
+		return nil // nowhere to answer
+	}
+	s, err := e.settings(ctx, in.Tenant)
+	if err != nil {
+		return fmt.Errorf("tell set aside: %w", err)
+	}
+	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
+	r.reply(r.T("err.set_aside"))
+	r.out[0].Key = fmt.Sprintf("in:%s#aside", qunsu.InboundKey(in))
+	if err := e.Store.Commit(ctx, qunsu.Change{Tenant: s.Tenant, Messages: r.out}); err != nil {
+		return fmt.Errorf("tell set aside: %w", err)
+	}
+	return nil
+}
+
 func (r *Request) run(ctx context.Context) error {
 	text := qunsu.Inert(strings.TrimSpace(r.In.Text))
 	if len(r.In.Fields) > 0 {

@@ -35,6 +35,7 @@ func init() {
 		"reply.answer":           "✅ Customer answer for %s due %s.",
 		"err.no_reply_task":      "This configuration has no customer-reply task (trigger: reply), so no reply time can be set.",
 		"err.reply_past":         "%s has passed; nothing was recorded. Write a time ahead, e.g. %s %s %s",
+		"err.set_aside":          "⚠️ This message failed every time it was tried and was not carried out; it is kept for an administrator. Please send it again later, or contact an administrator.",
 		"close.team":             "🏁 %s closed (%s): %s\nAftercare: follow up with owners, repair the relationship; the case write-up is due on time.",
 		"close.answer":           "✅ Closed %s; aftercare begins.",
 		"close.managers":         "🏁 Closed: %s %s (%s) — %s",

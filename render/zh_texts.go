@@ -35,6 +35,7 @@ func init() {
 		"reply.answer":           "✅ 已设定 %s 的对客回复时间：%s。",
 		"err.no_reply_task":      "当前配置没有对客回复任务（trigger: reply），无法设定回复时间。",
 		"err.reply_past":         "回复时间 %s 已过，未作任何记录。请写将来的时间，例如：%s %s %s",
+		"err.set_aside":          "⚠️ 这条消息多次处理失败，未能执行，已保存待管理员处理。请稍后再发一次，或联系管理员。",
 		"close.team":             "🏁 %s 已结案（%s）：%s\n进入善后阶段：跟进业主、修复关系；案例总结须按期提交。",
 		"close.answer":           "✅ 已结案 %s，进入善后阶段。",
 		"close.managers":         "🏁 结案：%s %s（%s）— %s",

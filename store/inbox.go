@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"qunsu"
 )
 
@@ -48,7 +50,7 @@ func acceptArgs(in qunsu.Inbound) (keys []string, js []byte, err error) {
 // is the consumer's until it is done, or taken over after it idles. taken is
 // nil when nothing was given, and also when the entry given is an older one
 // that cannot be decoded: that one is left to idle, and the reader that takes
-// it over reports it.
+// it over sets it aside.
 func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer string) (queued bool, taken *qunsu.InboundEnvelope, err error) {
 	keys, js, err := acceptArgs(in)
 	if err != nil {
@@ -74,9 +76,30 @@ func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer str
 	return true, &qunsu.InboundEnvelope{ID: id, Inbound: got}, nil
 }
 
-// ReceiveInbound returns queued inbound messages for the engine (see readGroup).
+// inboxTries is how many times an inbox entry is given out unfinished before
+// it is set aside: one whose handling fails or crashes the process every time
+// would otherwise be taken over after every idle period, forever.
+const inboxTries = 5
+
+// inboxDeadLetter is an entry of the inbox's dead-letter list: the inbound
+// JSON as it was queued, kept whole, and why it was set aside.
+type inboxDeadLetter struct {
+	At      time.Time `json:"at"`
+	Entry   string    `json:"entry"`
+	Reason  string    `json:"reason"`
+	Inbound string    `json:"m"`
+}
+
+// ReceiveInbound returns queued inbound messages for the engine (see
+// readGroup). An entry that cannot be decoded, or that was given out
+// inboxTries times without being finished, is moved to the inbox's
+// dead-letter list and returned with SetAside, not to be acted on.
 func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]qunsu.InboundEnvelope, error) {
 	msgs, again, err := s.readGroup(ctx, inboxKey(tenant), inboxGroup, consumer, max, idle, block)
+	if err != nil {
+		return nil, fmt.Errorf("store: inbox: %w", err)
+	}
+	given, err := s.timesGiven(ctx, tenant, consumer, msgs[:again])
 	if err != nil {
 		return nil, fmt.Errorf("store: inbox: %w", err)
 	}
@@ -84,8 +107,20 @@ func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max
 	for i, m := range msgs {
 		raw, _ := m.Values["m"].(string)
 		var in qunsu.Inbound
-		if err := json.Unmarshal([]byte(raw), &in); err != nil {
-			return nil, fmt.Errorf("store: decode inbound %s: %w", m.ID, err)
+		decodeErr := json.Unmarshal([]byte(raw), &in)
+		var aside string
+		switch n := given[m.ID]; {
+		case n > inboxTries:
+			aside = fmt.Sprintf("given out %d times without being finished", n-1)
+		case decodeErr != nil:
+			aside = "does not decode: " + decodeErr.Error()
+		}
+		if aside != "" {
+			if err := s.setAsideInbound(ctx, tenant, m.ID, raw, aside); err != nil {
+				return nil, err
+			}
+			out = append(out, qunsu.InboundEnvelope{ID: m.ID, Inbound: in, SetAside: aside})
+			continue
 		}
 		// Accept queues a platform's message once, so an entry read for the
 		// first time cannot have been acted on.
@@ -93,6 +128,44 @@ func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max
 		out = append(out, qunsu.InboundEnvelope{ID: m.ID, Inbound: in})
 	}
 	return out, nil
+}
+
+// timesGiven returns how many times each of msgs, just taken over by
+// consumer, has been given out, this time included.
+func (s *Store) timesGiven(ctx context.Context, tenant, consumer string, msgs []redis.XMessage) (map[string]int64, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.XPendingExtCmd, len(msgs))
+	for i, m := range msgs {
+		cmds[i] = pipe.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: inboxKey(tenant), Group: inboxGroup,
+			Start: m.ID, End: m.ID, Count: 1, Consumer: consumer})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("times given: %w", err)
+	}
+	given := make(map[string]int64, len(msgs))
+	for _, c := range cmds {
+		for _, p := range c.Val() {
+			given[p.ID] = p.RetryCount
+		}
+	}
+	return given, nil
+}
+
+// setAsideInbound moves an inbox entry to the inbox's dead-letter list, so
+// that what was said is kept but no longer given out.
+func (s *Store) setAsideInbound(ctx context.Context, tenant, id, raw, reason string) error {
+	js, err := json.Marshal(inboxDeadLetter{At: time.Now(), Entry: id, Reason: reason, Inbound: raw})
+	if err != nil {
+		return fmt.Errorf("store: inbox set aside: %w", err)
+	}
+	keys := []string{inboxDeadKey(tenant), inboxKey(tenant)}
+	if err := setAsideInboundScript.Run(ctx, s.rdb, keys, js, inboxGroup, id).Err(); err != nil {
+		return fmt.Errorf("store: inbox set aside: %w", err)
+	}
+	return nil
 }
 
 // DoneInbound acknowledges inbox entries and deletes them: the inbox holds only

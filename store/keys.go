@@ -17,6 +17,7 @@ func rolesChannel(tenant string) string     { return tag(tenant) + ":roles:chang
 func dueKey(tenant string) string           { return tag(tenant) + ":due" }           // hash member -> due ms, while in flight
 func outboxKey(tenant string) string        { return tag(tenant) + ":outbox" }        // stream: k (idempotency key), m (message JSON)
 func inboxKey(tenant string) string         { return tag(tenant) + ":inbox" }         // stream: m (inbound JSON)
+func inboxDeadKey(tenant string) string     { return tag(tenant) + ":inbox:dead" }    // list of entries set aside (JSON)
 func onceKey(tenant, key string) string     { return tag(tenant) + ":once:" + key }
 func memoryKey(tenant, key string) string   { return tag(tenant) + ":mem:" + key }   // a platform adapter's fact
 func rolesKey(tenant string) string         { return tag(tenant) + ":roles" }        // list of qunsu.RoleChange JSON, oldest first

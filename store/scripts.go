@@ -141,6 +141,17 @@ redis.call("XDEL", KEYS[1], unpack(ids))
 return "ok"
 `)
 
+// setAsideInboundScript moves an inbox entry to the inbox's dead-letter list.
+//
+// KEYS: 1 the dead-letter list, 2 inbox. ARGV: 1 the dead letter JSON, 2 group,
+// 3 the entry id.
+var setAsideInboundScript = redis.NewScript(`
+redis.call("RPUSH", KEYS[1], ARGV[1])
+redis.call("XACK", KEYS[2], ARGV[2], ARGV[3])
+redis.call("XDEL", KEYS[2], ARGV[3])
+return "ok"
+`)
+
 // beginSendScript claims the posting of one message on one platform for one
 // sender; the sender that holds the claim may call it again to extend it.
 //
