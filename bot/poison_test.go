@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"qunsu"
 	"qunsu/bot"
 	"qunsu/internal/redistest"
+	"qunsu/internal/syncbuf"
 	"qunsu/store"
 )
 
@@ -39,24 +39,6 @@ func (h *panicsOn) Handle(ctx context.Context, in qunsu.Inbound) error {
 	return nil
 }
 
-// syncBuffer is a log sink the workers write to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A message that crashes its handler does not take the process down: the
 // messages after it are acted on, it is tried again after it idles, and after
 // five tries it is set aside, kept and logged, its sender is told, and it is
@@ -65,7 +47,7 @@ func TestIntakeOutlivesAMessageThatCrashesItsHandler(t *testing.T) {
 	rdb := redistest.Client(t)
 	st, tenant := store.New(rdb), redistest.Tenant(t)
 	h := &panicsOn{text: "💥", told: make(chan qunsu.Inbound, 10)}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	intake := &bot.Intake{Inbox: st, Handler: h, Tenants: []string{tenant}, Consumer: "test", Workers: 2,
 		Idle: 30 * time.Millisecond, Poll: 10 * time.Millisecond, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,11 +1,9 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,21 +12,10 @@ import (
 
 	"qunsu"
 	"qunsu/internal/redistest"
+	"qunsu/internal/syncbuf"
 	"qunsu/scheduler"
 	"qunsu/store"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // beats counts the poller's rounds.
 type beats struct {
@@ -46,7 +33,7 @@ func TestPollerRidesOutARedisOutage(t *testing.T) {
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
 	st := store.New(rdb)
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	f := &finisher{st: st, entered: make(chan struct{}), release: make(chan struct{})}
 	close(f.release)
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)

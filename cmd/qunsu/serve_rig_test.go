@@ -18,6 +18,7 @@ import (
 	"qunsu"
 	"qunsu/bot/console"
 	"qunsu/internal/redistest"
+	"qunsu/internal/syncbuf"
 	"qunsu/store"
 )
 
@@ -30,24 +31,7 @@ type serveRig struct {
 	clock *console.SimClock
 	rdb   *redis.Client
 	st    *store.Store
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *syncbuf.Buffer
 }
 
 // startServe runs serve on the shipped configuration with head put before it
@@ -84,7 +68,7 @@ func startServeWith(t *testing.T, head string, managers map[string]string,
 
 	opts, _ := redis.ParseURL(srv.URL())
 	r := &serveRig{t: t, clock: console.NewSimClock(time.Date(2026, 11, 22, 9, 0, 0, 0, shanghai(t))),
-		rdb: redis.NewClient(opts), logs: &syncBuffer{}}
+		rdb: redis.NewClient(opts), logs: &syncbuf.Buffer{}}
 	r.st = store.New(r.rdb)
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, done := make(chan string, 1), make(chan error, 1)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"qunsu/internal/redistest"
+	"qunsu/internal/syncbuf"
 )
 
 // A replica started while Redis is down waits for it, saying so once, and
@@ -18,7 +19,7 @@ func TestServeWaitsForRedisAtStart(t *testing.T) {
 	t.Setenv("QUNSU_CONFIG", "")
 	t.Setenv("QUNSU_REDIS_URL", srv.URL())
 	t.Setenv("QUNSU_HTTP_ADDR", "127.0.0.1:0")
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	ready := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
