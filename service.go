@@ -154,10 +154,10 @@ type Outbox interface {
 type InboundEnvelope struct {
 	ID      string // the inbox entry id
 	Inbound Inbound
-	// SetAside, when not empty, says why the entry was taken out of the inbox
-	// and kept on its dead-letter list instead of being given to act on: it
-	// could not be decoded, or it was given out too often without being
-	// finished (its handler fails or crashes the process every time).
+	// SetAside, when not empty, says why the entry is to be set aside
+	// (Inbox.SetAsideInbound) instead of acted on: it could not be decoded,
+	// or it was given out too often without being finished (its handler
+	// fails or crashes the process every time).
 	SetAside string
 }
 
@@ -169,10 +169,13 @@ type Inbox interface {
 	Accept(ctx context.Context, in Inbound) (bool, error)
 	// ReceiveInbound returns up to max queued messages, first those a consumer
 	// left unfinished for longer than idle; it waits up to block for new ones.
-	// An entry it set aside comes with SetAside, and is not to be acted on.
+	// An entry given with SetAside is not to be acted on but set aside.
 	ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]InboundEnvelope, error)
 	// DoneInbound marks entries as handled.
 	DoneInbound(ctx context.Context, tenant string, ids ...string) error
+	// SetAsideInbound keeps an entry given with SetAside where it is given out
+	// no more; false if it was finished meanwhile (and nothing was kept).
+	SetAsideInbound(ctx context.Context, tenant string, env InboundEnvelope) (bool, error)
 }
 
 // Accepter is what a platform adapter needs of the inbox: a place to put

@@ -198,17 +198,28 @@ func (in *Intake) handle(hctx context.Context, tenant string, env qunsu.InboundE
 	}
 }
 
-// setAside logs an entry the inbox set aside and tells whoever sent it, if
-// the handler can.
+// setAside moves an entry the inbox gave with SetAside to its dead-letter
+// list, logs it, and tells whoever sent it, if the handler can. Told after it
+// is set aside, so that nobody hears of a failure of a message a slow worker
+// finished meanwhile; a process that dies in between leaves it kept and
+// logged, its sender not told.
 func (in *Intake) setAside(hctx context.Context, tenant string, env qunsu.InboundEnvelope) {
+	c, cancel := context.WithTimeout(hctx, 30*time.Second)
+	defer cancel()
+	kept, err := in.Inbox.SetAsideInbound(c, tenant, env)
+	switch {
+	case err != nil:
+		in.Log.Error("inbox entry to set aside left for the next try", "tenant", tenant, "entry", env.ID, "err", err)
+		return
+	case !kept:
+		return // finished meanwhile
+	}
 	in.Log.Error("inbox entry set aside, not acted on; kept on the inbox's dead-letter list", "tenant", tenant,
 		"entry", env.ID, "platform", env.Inbound.Platform, "user", env.Inbound.User, "id", env.Inbound.ID, "why", env.SetAside)
 	teller, ok := in.Handler.(qunsu.SetAsideTeller)
 	if !ok || env.Inbound.Tenant != tenant {
 		return
 	}
-	c, cancel := context.WithTimeout(hctx, 30*time.Second)
-	defer cancel()
 	if err := teller.TellSetAside(c, env.Inbound); err != nil {
 		in.Log.Error("could not tell the sender of an entry set aside", "tenant", tenant, "entry", env.ID, "err", err)
 	}

@@ -231,9 +231,18 @@ var timeLayouts = []struct {
 	{"2006-01-02", true, true}, {"01-02 15:04", true, false}, {"1月2日 15:04", true, false}, {"15:04", false, false},
 }
 
+// side says where a time a user writes is expected to fall: what happened is
+// before now, what is due after it.
+type side int
+
+const (
+	happened side = iota
+	due
+)
+
 // parseTime reads a user's time in loc; a missing date means today, a missing
-// year the year that puts it nearest to now.
-func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
+// year is placed by yearFor.
+func parseTime(s string, now time.Time, loc *time.Location, expected side) (time.Time, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "：", ":"))
 	local := now.In(loc)
 	for _, l := range timeLayouts {
@@ -245,33 +254,31 @@ func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 		case !l.hasDate:
 			t = time.Date(local.Year(), local.Month(), local.Day(), t.Hour(), t.Minute(), 0, 0, loc)
 		case !l.hasYear:
-			t = nearestYear(t, now, loc)
+			t = yearFor(t, now, loc, expected)
 		}
 		return t, nil
 	}
 	return time.Time{}, qunsu.Errorf(qunsu.EINVALID, "err.bad_time", s)
 }
 
-// nearestYear places t's month, day and clock in the year, of last, this and
-// next, that puts it nearest to now: around New Year "12-30" written on
-// 1 January is the day before yesterday, and "01-05" written on 28 December
-// is next week. A day that a year lacks (29 February) is not moved into it.
-func nearestYear(t, now time.Time, loc *time.Location) time.Time {
-	local := now.In(loc)
-	var best time.Time
-	for _, y := range []int{local.Year(), local.Year() - 1, local.Year() + 1} {
-		c := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
-		if c.Day() != t.Day() {
-			continue
-		}
-		if best.IsZero() || c.Sub(now).Abs() < best.Sub(now).Abs() {
-			best = c
-		}
+// yearFor places t's month, day and clock in this year, unless that puts it
+// more than half a year on the wrong side of now (ahead of now for what
+// happened, behind it for what is due): then in the year next to it. Around
+// New Year "12-30" written on 2 January happened last week and "01-05"
+// written on 28 December is due next week, while a slip of a few days or
+// months stays this year and is refused as in the future or passed.
+func yearFor(t, now time.Time, loc *time.Location, expected side) time.Time {
+	const halfYear = 183 * 24 * time.Hour
+	year := now.In(loc).Year()
+	at := func(y int) time.Time { return time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc) }
+	c := at(year)
+	switch {
+	case expected == happened && c.Sub(now) > halfYear:
+		c = at(year - 1)
+	case expected == due && now.Sub(c) > halfYear:
+		c = at(year + 1)
 	}
-	if best.IsZero() { // 29 February with no leap year near: as before, this year's
-		return time.Date(local.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
-	}
-	return best
+	return c
 }
 
 // checkLength refuses text longer than max characters (a line, a note).

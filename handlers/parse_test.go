@@ -55,40 +55,50 @@ func TestParseTime_Forms(t *testing.T) {
 		"2026-11-21 08:30": "2026-11-21 08:30", "11-21 08:30": "2026-11-21 08:30",
 		"08:30": "2026-11-22 08:30", "2026/11/21 08:30": "2026-11-21 08:30", "08：30": "2026-11-22 08:30",
 	} {
-		got, err := parseTime(in, now, loc)
+		got, err := parseTime(in, now, loc, happened)
 		if err != nil || got.Format("2006-01-02 15:04") != want {
 			t.Errorf("%q: %v %v", in, got, err)
 		}
 	}
 }
 
-func TestShortDatesTakeTheYearNearestNow(t *testing.T) {
+func TestShortDatesFallOnTheExpectedSideOfNow(t *testing.T) {
 	newYear := time.Date(2027, 1, 2, 9, 0, 0, 0, loc)
 	lastWeek := time.Date(2026, 12, 28, 9, 0, 0, 0, loc)
 	for _, c := range []struct {
-		in   string
-		now  time.Time
-		want string
+		in       string
+		now      time.Time
+		expected side
+		want     string
 	}{
-		{"12-30 20:00", newYear, "2026-12-30 20:00"},  // just past, across New Year
-		{"1月1日 08:00", newYear, "2027-01-01 08:00"},   // yesterday
-		{"01-05 10:00", lastWeek, "2027-01-05 10:00"}, // next week, across New Year
-		{"12-01 10:00", lastWeek, "2026-12-01 10:00"},
-		{"05-01 10:00", lastWeek, "2027-05-01 10:00"}, // four months on, nearer than eight back
-		{"2026-01-05 10:00", lastWeek, "2026-01-05 10:00"},
+		{"12-30 20:00", newYear, happened, "2026-12-30 20:00"}, // last week, across New Year
+		{"1月1日 08:00", newYear, happened, "2027-01-01 08:00"},
+		{"03-01 10:00", now, happened, "2026-03-01 10:00"},      // months ago, this year
+		{"11-23 10:00", now, happened, "2026-11-23 10:00"},      // tomorrow: a slip, refused as in the future
+		{"01-05 10:00", lastWeek, due, "2027-01-05 10:00"},      // next week, across New Year
+		{"12-01 10:00", lastWeek, due, "2026-12-01 10:00"},      // weeks ago: a slip, refused as passed
+		{"11-22 08:00", now, due, "2026-11-22 08:00"},           // an hour ago: the same
+		{"2026-01-05 10:00", lastWeek, due, "2026-01-05 10:00"}, // a year written is kept
 	} {
-		got, err := parseTime(c.in, c.now, loc)
+		got, err := parseTime(c.in, c.now, loc, c.expected)
 		if err != nil || got.Format("2006-01-02 15:04") != c.want {
 			t.Errorf("%q on %s: %v %v, want %s", c.in, c.now.Format(time.DateOnly), got, err, c.want)
 		}
 	}
-	// A promised day alone is the end of that day, in the year nearest now.
+	// A promised day alone is the end of that day.
 	if got, ok := dateOnly("01-05", lastWeek, loc); !ok || got.Format("2006-01-02 15:04") != "2027-01-05 23:59" {
 		t.Errorf("01-05 on 2026-12-28: %v %v", got, ok)
 	}
-	// What happened on 30 December, reported on 2 January, is not in the future.
-	rep, err := parseReport(splitWords("项目=翡翠湾 户数=5 发生=12-30 20:00"), newYear, loc)
-	if err != nil || rep.OccurredAt.Format("2006-01-02 15:04") != "2026-12-30 20:00" {
-		t.Errorf("occurred=12-30 20:00 on 2027-01-02: %+v %v", rep, err)
+	// What happened on 30 December, reported on 2 January, is not in the
+	// future; what happened in March, reported in November, is not either.
+	for in, want := range map[string]string{"12-30 20:00": "2026-12-30 20:00", "03-01 10:00": "2026-03-01 10:00"} {
+		at := newYear
+		if in == "03-01 10:00" {
+			at = now
+		}
+		rep, err := parseReport(splitWords("项目=翡翠湾 户数=5 发生="+in), at, loc)
+		if err != nil || rep.OccurredAt.Format("2006-01-02 15:04") != want {
+			t.Errorf("occurred=%s on %s: %+v %v", in, at.Format(time.DateOnly), rep, err)
+		}
 	}
 }

@@ -71,11 +71,11 @@ func promisedTime(words []string, now time.Time, loc *time.Location) (time.Time,
 		if day, ok := dateOnly(s, now, loc); ok {
 			return day, words[n:], nil
 		}
-		if t, err := parseTime(s, now, loc); err == nil {
+		if t, err := parseTime(s, now, loc, due); err == nil {
 			return t, words[n:], nil
 		}
 	}
-	_, err := parseTime(words[0], now, loc)
+	_, err := parseTime(words[0], now, loc, due)
 	return time.Time{}, nil, err
 }
 
@@ -90,7 +90,7 @@ func dateOnly(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 			continue
 		}
 		if !l.hasYear {
-			t = nearestYear(t, now, loc)
+			t = yearFor(t, now, loc, due)
 		}
 		return qunsu.EndOfDay(t, loc), true
 	}

@@ -18,15 +18,9 @@ func runReplyTime(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	at, err := parseTime(strings.Join(rest, " "), r.Now, r.S.Location)
+	at, err := parseTime(strings.Join(rest, " "), r.Now, r.S.Location, due)
 	if err != nil {
 		return err
-	}
-	if !at.After(r.Now) {
-		// Reminders are worked out from it: one already passed would be
-		// overdue the moment it is set.
-		tomorrow := r.Now.In(r.S.Location).AddDate(0, 0, 1).Format("01-02") + " 18:00"
-		return qunsu.Errorf(qunsu.EINVALID, "err.reply_past", render.Time(at, r.S.Location, r.Now), r.Word, id, tomorrow)
 	}
 	_, err = r.change(ctx, id, func(c *qunsu.Complaint, ch *qunsu.Change) error {
 		if err := requireOpen(c); err != nil {
@@ -39,6 +33,12 @@ func runReplyTime(ctx context.Context, r *Request) error {
 		}
 		if len(qunsu.PlanTasks(c, r.S, qunsu.OnReply, at)) == 0 {
 			return qunsu.Errorf(qunsu.EINVALID, "err.no_reply_task")
+		}
+		if !at.After(r.Now) {
+			// Reminders are worked out from it: one already passed would be
+			// overdue the moment it is set.
+			tomorrow := r.Now.In(r.S.Location).AddDate(0, 0, 1).Format("01-02") + " 18:00"
+			return qunsu.Errorf(qunsu.EINVALID, "err.reply_past", render.Time(at, r.S.Location, r.Now), r.Word, id, tomorrow)
 		}
 		when := render.Time(at, r.S.Location, r.Now)
 		r.event(ch, qunsu.EventReplySet, at.Format("2006-01-02 15:04"))

@@ -112,7 +112,7 @@ func fillFacts(rep *qunsu.Report, kv map[string]string, now time.Time, loc *time
 		rep.Summary = v
 	}
 	if v := kv["occurred"]; v != "" {
-		t, err := parseTime(v, now, loc)
+		t, err := parseTime(v, now, loc, happened)
 		if err != nil {
 			return err
 		}

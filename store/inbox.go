@@ -81,19 +81,10 @@ func (s *Store) AcceptTaking(ctx context.Context, in qunsu.Inbound, consumer str
 // would otherwise be taken over after every idle period, forever.
 const inboxTries = 5
 
-// inboxDeadLetter is an entry of the inbox's dead-letter list: the inbound
-// JSON as it was queued, kept whole, and why it was set aside.
-type inboxDeadLetter struct {
-	At      time.Time `json:"at"`
-	Entry   string    `json:"entry"`
-	Reason  string    `json:"reason"`
-	Inbound string    `json:"m"`
-}
-
 // ReceiveInbound returns queued inbound messages for the engine (see
 // readGroup). An entry that cannot be decoded, or that was given out
-// inboxTries times without being finished, is moved to the inbox's
-// dead-letter list and returned with SetAside, not to be acted on.
+// inboxTries times without being finished, is returned with SetAside, to be
+// set aside (SetAsideInbound) instead of acted on.
 func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max int, idle, block time.Duration) ([]qunsu.InboundEnvelope, error) {
 	msgs, again, err := s.readGroup(ctx, inboxKey(tenant), inboxGroup, consumer, max, idle, block)
 	if err != nil {
@@ -116,9 +107,6 @@ func (s *Store) ReceiveInbound(ctx context.Context, tenant, consumer string, max
 			aside = "does not decode: " + decodeErr.Error()
 		}
 		if aside != "" {
-			if err := s.setAsideInbound(ctx, tenant, m.ID, raw, aside); err != nil {
-				return nil, err
-			}
 			out = append(out, qunsu.InboundEnvelope{ID: m.ID, Inbound: in, SetAside: aside})
 			continue
 		}
@@ -154,18 +142,18 @@ func (s *Store) timesGiven(ctx context.Context, tenant, consumer string, msgs []
 	return given, nil
 }
 
-// setAsideInbound moves an inbox entry to the inbox's dead-letter list, so
-// that what was said is kept but no longer given out.
-func (s *Store) setAsideInbound(ctx context.Context, tenant, id, raw, reason string) error {
-	js, err := json.Marshal(inboxDeadLetter{At: time.Now(), Entry: id, Reason: reason, Inbound: raw})
+// SetAsideInbound moves an entry ReceiveInbound gave with SetAside to the
+// inbox's dead-letter list, `{t:X}:inbox:dead` (JSON: at, entry, reason, and
+// m, the inbound JSON as queued), so that what was said is kept but given out
+// no more. It reports false, and keeps nothing, when the entry was finished
+// meanwhile by a worker that was only slow.
+func (s *Store) SetAsideInbound(ctx context.Context, tenant string, env qunsu.InboundEnvelope) (bool, error) {
+	keys := []string{inboxDeadKey(tenant), inboxKey(tenant), handledKey(tenant, qunsu.InboundKey(env.Inbound))}
+	n, err := setAsideInboundScript.Run(ctx, s.rdb, keys, inboxGroup, env.ID, env.SetAside, time.Now().Format(time.RFC3339)).Int()
 	if err != nil {
-		return fmt.Errorf("store: inbox set aside: %w", err)
+		return false, fmt.Errorf("store: inbox set aside: %w", err)
 	}
-	keys := []string{inboxDeadKey(tenant), inboxKey(tenant)}
-	if err := setAsideInboundScript.Run(ctx, s.rdb, keys, js, inboxGroup, id).Err(); err != nil {
-		return fmt.Errorf("store: inbox set aside: %w", err)
-	}
-	return nil
+	return n == 1, nil
 }
 
 // DoneInbound acknowledges inbox entries and deletes them: the inbox holds only

@@ -58,6 +58,9 @@ func TestInboxSetsAsideWhatIsNeverFinished(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].SetAside != "given out 5 times without being finished" || got[0].Inbound.Text != in.Text {
 		t.Fatalf("the sixth takeover: %+v %v", got, err)
 	}
+	if kept, err := s.SetAsideInbound(ctx, tenant, got[0]); err != nil || !kept {
+		t.Fatalf("set aside: %v %v", kept, err)
+	}
 	if n := rdb.XLen(ctx, "{t:"+tenant+"}:inbox").Val(); n != 0 {
 		t.Errorf("%d entries still in the inbox", n)
 	}
@@ -97,11 +100,51 @@ func TestInboxSetsAsideWhatDoesNotDecode(t *testing.T) {
 	if got[0].SetAside == "" || got[1].SetAside != "" || got[1].Inbound.Text != "帮助" {
 		t.Fatalf("received %+v", got)
 	}
+	if kept, err := s.SetAsideInbound(ctx, tenant, got[0]); err != nil || !kept {
+		t.Fatalf("set aside: %v %v", kept, err)
+	}
 	dead := inboxDeadLetters(t, tenant)
 	if len(dead) != 1 || dead[0].M != "{not json" || dead[0].Entry != got[0].ID {
 		t.Fatalf("dead letters: %+v", dead)
 	}
 	if n := rdb.XLen(ctx, "{t:"+tenant+"}:inbox").Val(); n != 1 {
 		t.Errorf("%d entries in the inbox, want the good one only", n)
+	}
+}
+
+// An entry finished meanwhile by a worker that was only slow is not set
+// aside: nothing is kept, and nobody is to be told it failed.
+func TestInboxDoesNotSetAsideWhatWasFinishedMeanwhile(t *testing.T) {
+	rdb := redistest.Client(t)
+	s, tenant := store.New(rdb), redistest.Tenant(t)
+	for _, id := range []string{"m1", "m2"} {
+		in := qunsu.Inbound{Tenant: tenant, Platform: "wecom", ID: id, User: "ZhangWei", Text: "帮助"}
+		if ok, err := s.Accept(ctx, in); err != nil || !ok {
+			t.Fatalf("accept: %v %v", ok, err)
+		}
+	}
+	got, err := s.ReceiveInbound(ctx, tenant, "w1", 2, time.Minute, 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("received %+v, %v", got, err)
+	}
+	// m1: acknowledged by the slow worker; m2: acted on (its change committed
+	// with its handled mark), not yet acknowledged.
+	if err := s.DoneInbound(ctx, tenant, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, qunsu.Change{Tenant: tenant, Handles: qunsu.InboundKey(got[1].Inbound)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range got {
+		env.SetAside = "given out 6 times without being finished"
+		if kept, err := s.SetAsideInbound(ctx, tenant, env); err != nil || kept {
+			t.Errorf("%s set aside: %v %v", env.Inbound.ID, kept, err)
+		}
+	}
+	if dead := inboxDeadLetters(t, tenant); len(dead) != 0 {
+		t.Errorf("kept as failed: %+v", dead)
+	}
+	if n := rdb.XLen(ctx, "{t:"+tenant+"}:inbox").Val(); n != 0 {
+		t.Errorf("%d entries left in the inbox", n)
 	}
 }

@@ -141,15 +141,27 @@ redis.call("XDEL", KEYS[1], unpack(ids))
 return "ok"
 `)
 
-// setAsideInboundScript moves an inbox entry to the inbox's dead-letter list.
+// setAsideInboundScript moves an inbox entry to the inbox's dead-letter list,
+// unless it was finished meanwhile (a slow worker's commit got there first):
+// then it is only acknowledged, if it was not yet.
 //
-// KEYS: 1 the dead-letter list, 2 inbox. ARGV: 1 the dead letter JSON, 2 group,
-// 3 the entry id.
+// KEYS: 1 the dead-letter list, 2 inbox, 3 the message's handled mark.
+// ARGV: 1 group, 2 entry id, 3 reason, 4 when (RFC 3339).
+// Returns 1 if the entry was set aside, 0 if it was finished.
 var setAsideInboundScript = redis.NewScript(`
-redis.call("RPUSH", KEYS[1], ARGV[1])
-redis.call("XACK", KEYS[2], ARGV[2], ARGV[3])
-redis.call("XDEL", KEYS[2], ARGV[3])
-return "ok"
+local e = redis.call("XRANGE", KEYS[2], ARGV[2], ARGV[2])
+if redis.call("XACK", KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call("XDEL", KEYS[2], ARGV[2])
+if redis.call("EXISTS", KEYS[3]) == 1 then return 0 end
+local m = ""
+if #e > 0 then
+  local f = e[1][2]
+  for i = 1, #f, 2 do
+    if f[i] == "m" then m = f[i + 1] end
+  end
+end
+redis.call("RPUSH", KEYS[1], cjson.encode({at = ARGV[4], entry = ARGV[2], reason = ARGV[3], m = m}))
+return 1
 `)
 
 // beginSendScript claims the posting of one message on one platform for one

@@ -51,6 +51,11 @@ func (l *Log) ReceiveInbound(context.Context, string, string, int, time.Duration
 
 func (l *Log) DoneInbound(context.Context, string, ...string) error { return nil }
 
+// SetAsideInbound keeps nothing: the log gives nothing out.
+func (l *Log) SetAsideInbound(context.Context, string, qunsu.InboundEnvelope) (bool, error) {
+	return false, nil
+}
+
 func (l *Log) Recall(ctx context.Context, tenant, key string) (string, bool, error) {
 	v, ok := l.Mem[key]
 	return v, ok, nil
