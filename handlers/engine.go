@@ -100,10 +100,11 @@ func (e *Engine) TellSetAside(ctx context.Context, in qunsu.Inbound) error {
 	if err != nil {
 		return fmt.Errorf("tell set aside: %w", err)
 	}
-	r := &Request{E: e, S: s, In: in, Lang: s.Lang, Now: e.Clock.Now()}
-	r.reply(r.T("err.set_aside"))
-	r.out[0].Key = fmt.Sprintf("in:%s#aside", qunsu.InboundKey(in))
-	if err := e.Store.Commit(ctx, qunsu.Change{Tenant: s.Tenant, Messages: r.out}); err != nil {
+	// A key of its own: an answer the command posted before it failed holds
+	// the keys of its replies.
+	notice := qunsu.Message{Tenant: s.Tenant, Chat: in.Chat, Text: render.T(s.Lang, "err.set_aside"), At: e.Clock.Now(),
+		Key: fmt.Sprintf("in:%s#aside", qunsu.InboundKey(in))}
+	if err := e.Store.Commit(ctx, qunsu.Change{Tenant: s.Tenant, Messages: []qunsu.Message{notice}}); err != nil {
 		return fmt.Errorf("tell set aside: %w", err)
 	}
 	return nil

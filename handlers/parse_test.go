@@ -91,14 +91,14 @@ func TestShortDatesFallOnTheExpectedSideOfNow(t *testing.T) {
 	}
 	// What happened on 30 December, reported on 2 January, is not in the
 	// future; what happened in March, reported in November, is not either.
-	for in, want := range map[string]string{"12-30 20:00": "2026-12-30 20:00", "03-01 10:00": "2026-03-01 10:00"} {
-		at := newYear
-		if in == "03-01 10:00" {
-			at = now
-		}
-		rep, err := parseReport(splitWords("项目=翡翠湾 户数=5 发生="+in), at, loc)
-		if err != nil || rep.OccurredAt.Format("2006-01-02 15:04") != want {
-			t.Errorf("occurred=%s on %s: %+v %v", in, at.Format(time.DateOnly), rep, err)
+	for _, c := range []struct {
+		in   string
+		at   time.Time
+		want string
+	}{{"12-30 20:00", newYear, "2026-12-30 20:00"}, {"03-01 10:00", now, "2026-03-01 10:00"}} {
+		rep, err := parseReport(splitWords("项目=翡翠湾 户数=5 发生="+c.in), c.at, loc)
+		if err != nil || rep.OccurredAt.Format("2006-01-02 15:04") != c.want {
+			t.Errorf("occurred=%s on %s: %+v %v", c.in, c.at.Format(time.DateOnly), rep, err)
 		}
 	}
 }
